@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+# One target per thing a user does:
+#   make            build xt_TARPIT.ko and libxt_TARPIT.so
+#   make check      host tests and VM tests (installs what is missing)
+#   make demo       the tarpit shown in the test VM
+#   make install    install the module and the iptables extension
+#   make clean
+#
+# KDIR is the kernel build tree the module is built against; by default the
+# test kernel, which scripts/build-kernel builds once and caches.
+KDIR ?=
+VARIANT ?=
+export KDIR
+
+XTLIBDIR := build/xtables
+
+all: module extension
+
+module:
+	@KDIR="$(or $(KDIR),$$(scripts/build-kernel $(if $(VARIANT),--variant $(VARIANT))))" scripts/build-module
+
+extension:
+	cargo build --release --locked -p libxt-tarpit
+	@mkdir -p $(XTLIBDIR)
+	cp target/release/libxt_tarpit.so $(XTLIBDIR)/libxt_TARPIT.so
+
+check:
+	@scripts/check
+
+demo: all
+	scripts/vm-run -- tests/vm/demo.sh
+
+install: all
+	scripts/build-module modules_install
+	install -D -m 0644 $(XTLIBDIR)/libxt_TARPIT.so \
+		$(DESTDIR)$(shell pkg-config --variable=xtlibdir xtables)/libxt_TARPIT.so
+
+clean:
+	rm -rf build target
+	rm -f *.ko *.mod *.mod.c *.o .*.cmd modules.order Module.symvers rust/*.o rust/.*.cmd
+
+.PHONY: all module extension check demo install clean

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What reply, if any, a TCP segment gets in each mode.
+//!
+//! Shared verbatim by the kernel module and the host crate `tarpit-logic`.
+
+/// The TARPIT target's mode, as stored in `struct xt_tarpit_tginfo.variant`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Mode {
+    /// Accept the handshake, then hold the connection with a zero window.
+    Tarpit = 0,
+    /// Look like a real but slow host that lets data trickle in.
+    Honeypot = 1,
+    /// Kill the connection with a RST.
+    Reset = 2,
+}
+
+impl Mode {
+    /// The mode for a rule's `variant` byte, or `None` for an unknown one.
+    pub const fn from_variant(variant: u8) -> Option<Mode> {
+        match variant {
+            0 => Some(Mode::Tarpit),
+            1 => Some(Mode::Honeypot),
+            2 => Some(Mode::Reset),
+            _ => None,
+        }
+    }
+}
+
+/// TCP header flags (byte 13 of the header).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Flags(pub u8);
+
+impl Flags {
+    /// No more data from the sender.
+    pub const FIN: Flags = Flags(0x01);
+    /// Synchronise sequence numbers.
+    pub const SYN: Flags = Flags(0x02);
+    /// Reset the connection.
+    pub const RST: Flags = Flags(0x04);
+    /// Push.
+    pub const PSH: Flags = Flags(0x08);
+    /// The acknowledgment field is significant.
+    pub const ACK: Flags = Flags(0x10);
+    /// The urgent pointer is significant.
+    pub const URG: Flags = Flags(0x20);
+    /// SYN and ACK together.
+    pub const SYN_ACK: Flags = Flags(0x12);
+
+    /// Whether every flag of `other` is set.
+    pub const fn has(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether any flag of `other` is set.
+    pub const fn any(self, other: Flags) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+/// The fields of an incoming segment that decide the reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Segment {
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgment number.
+    pub ack_seq: u32,
+    /// Flags.
+    pub flags: Flags,
+    /// Advertised window.
+    pub window: u16,
+    /// Bytes of TCP payload (options not counted).
+    pub payload_len: u32,
+}
+
+/// The TCP fields of a reply; addresses and ports are the incoming ones
+/// swapped, and a reply never carries options or data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgment number (0 when the ACK flag is clear).
+    pub ack_seq: u32,
+    /// Flags.
+    pub flags: Flags,
+    /// Advertised window.
+    pub window: u16,
+}
+
+/// The window of a tarpit's SYN/ACK: small but not zero, so the client
+/// completes the handshake and sends (at most this many bytes of) data.
+pub const TARPIT_SYN_ACK_WINDOW: u16 = 5;
+
+/// A honeypot acknowledges a segment only when it carries more than this
+/// many bytes, so that probes of a few bytes look lost.
+pub const HONEYPOT_ACK_THRESHOLD: u32 = 100;
+
+/// Where the numbers a reply needs but cannot derive come from.
+pub trait Entropy {
+    /// The initial sequence number of our SYN/ACK. The kernel derives it
+    /// from a keyed hash of the 4-tuple: stateless, yet not a constant.
+    fn isn(&mut self) -> u32;
+    /// Any random number (the honeypot's window noise).
+    fn random(&mut self) -> u32;
+}
+
+/// The reply `mode` gives `seg`, or `None` for no reply.
+///
+/// The matched segment itself is always dropped by the caller.
+pub fn decide(mode: Mode, seg: &Segment, entropy: &mut impl Entropy) -> Option<Reply> {
+    match mode {
+        Mode::Tarpit => tarpit(seg, entropy),
+        Mode::Honeypot => honeypot(seg, entropy),
+        Mode::Reset => Some(reset(seg)),
+    }
+}
+
+fn tarpit(seg: &Segment, entropy: &mut impl Entropy) -> Option<Reply> {
+    let f = seg.flags;
+    // Never answer a FIN or RST: the peer must time the connection out.
+    if f.any(Flags(Flags::FIN.0 | Flags::RST.0)) {
+        return None;
+    }
+    match (f.has(Flags::SYN), f.has(Flags::ACK)) {
+        (true, false) => Some(Reply {
+            seq: entropy.isn(),
+            ack_seq: seg.seq.wrapping_add(1),
+            flags: Flags::SYN_ACK,
+            window: TARPIT_SYN_ACK_WINDOW,
+        }),
+        // A SYN/ACK we never asked for: refuse it, so that spoofed
+        // connections from us are torn down.
+        (true, true) => Some(rst_for(seg)),
+        // Acknowledge nothing new and close the window: the peer goes into
+        // persist mode and probes for ever.
+        (false, true) => Some(Reply {
+            seq: seg.ack_seq,
+            ack_seq: seg.seq,
+            flags: Flags::ACK,
+            window: 0,
+        }),
+        (false, false) => None,
+    }
+}
+
+fn honeypot(seg: &Segment, entropy: &mut impl Entropy) -> Option<Reply> {
+    let f = seg.flags;
+    if f.has(Flags::RST) {
+        return None;
+    }
+    // We cannot close gracefully without state, so end abruptly.
+    if f.has(Flags::FIN) {
+        return Some(rst_for(seg));
+    }
+    match (f.has(Flags::SYN), f.has(Flags::ACK)) {
+        (true, false) => Some(Reply {
+            seq: entropy.isn(),
+            ack_seq: seg.seq.wrapping_add(1),
+            flags: Flags::SYN_ACK,
+            window: honeypot_window(seg.window, entropy.random()),
+        }),
+        (true, true) => Some(rst_for(seg)),
+        (false, true) => Some(Reply {
+            seq: seg.ack_seq,
+            ack_seq: if seg.payload_len > HONEYPOT_ACK_THRESHOLD {
+                seg.seq.wrapping_add(seg.payload_len)
+            } else {
+                seg.seq
+            },
+            flags: Flags::ACK,
+            window: honeypot_window(seg.window, entropy.random()),
+        }),
+        // xtables-addons sends a segment with no flags here (an accident);
+        // a real host ignores such a segment.
+        (false, false) => None,
+    }
+}
+
+/// A window near the peer's own, never zero: a little less each time, as a
+/// busy host's would be.
+fn honeypot_window(peer: u16, random: u32) -> u16 {
+    // Only the low four bits of noise are used; the cast cannot truncate.
+    let noise = (random & 0x0f) as u16;
+    peer.saturating_sub(noise).max(1)
+}
+
+fn reset(seg: &Segment) -> Reply {
+    Reply {
+        seq: seg.ack_seq,
+        ack_seq: 0,
+        flags: Flags::RST,
+        window: 0,
+    }
+}
+
+/// A RST that the peer accepts for an established connection: its sequence
+/// number is what the peer expects next (RFC 9293, 3.10.7.4).
+fn rst_for(seg: &Segment) -> Reply {
+    reset(seg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixed(u32, u32);
+    impl Entropy for Fixed {
+        fn isn(&mut self) -> u32 {
+            self.0
+        }
+        fn random(&mut self) -> u32 {
+            self.1
+        }
+    }
+
+    fn seg(flags: u8) -> Segment {
+        Segment {
+            seq: 1000,
+            ack_seq: 5000,
+            flags: Flags(flags),
+            window: 29200,
+            payload_len: 0,
+        }
+    }
+
+    const FIN: u8 = Flags::FIN.0;
+    const SYN: u8 = Flags::SYN.0;
+    const RST: u8 = Flags::RST.0;
+    const PSH: u8 = Flags::PSH.0;
+    const ACK: u8 = Flags::ACK.0;
+
+    #[test]
+    fn variants_map_to_modes() {
+        assert_eq!(Mode::from_variant(0), Some(Mode::Tarpit));
+        assert_eq!(Mode::from_variant(1), Some(Mode::Honeypot));
+        assert_eq!(Mode::from_variant(2), Some(Mode::Reset));
+        for v in 3..=255 {
+            assert_eq!(Mode::from_variant(v), None, "variant {v}");
+        }
+    }
+
+    #[test]
+    fn tarpit_syn_gets_small_window_syn_ack() {
+        let r = decide(Mode::Tarpit, &seg(SYN), &mut Fixed(0x1234_5678, 0)).unwrap();
+        assert_eq!(r.flags, Flags::SYN_ACK);
+        assert_eq!(r.ack_seq, 1001);
+        assert_eq!(r.seq, 0x1234_5678);
+        assert_eq!(r.window, 5);
+    }
+
+    #[test]
+    fn tarpit_syn_ack_wraps_sequence() {
+        let mut s = seg(SYN);
+        s.seq = u32::MAX;
+        let r = decide(Mode::Tarpit, &s, &mut Fixed(1, 0)).unwrap();
+        assert_eq!(r.ack_seq, 0);
+    }
+
+    #[test]
+    fn tarpit_ack_gets_zero_window_and_acknowledges_nothing() {
+        for flags in [ACK, ACK | PSH, ACK | PSH | Flags::URG.0] {
+            let mut s = seg(flags);
+            s.payload_len = 1;
+            let r = decide(Mode::Tarpit, &s, &mut Fixed(7, 7)).unwrap();
+            assert_eq!(r.flags, Flags::ACK);
+            assert_eq!((r.seq, r.ack_seq, r.window), (5000, 1000, 0));
+        }
+    }
+
+    #[test]
+    fn tarpit_refuses_syn_ack() {
+        let r = decide(Mode::Tarpit, &seg(SYN | ACK), &mut Fixed(7, 7)).unwrap();
+        assert_eq!(r.flags, Flags::RST);
+        assert_eq!((r.seq, r.window), (5000, 0));
+    }
+
+    /// Every one of the 256 flag combinations, against the documented table.
+    #[test]
+    fn tarpit_table_for_every_flag_combination() {
+        for bits in 0..=255u8 {
+            let r = decide(Mode::Tarpit, &seg(bits), &mut Fixed(9, 9));
+            let f = Flags(bits);
+            let expected = if f.any(Flags(FIN | RST)) {
+                None
+            } else if f.has(Flags::SYN) && !f.has(Flags::ACK) {
+                Some(Flags::SYN_ACK)
+            } else if f.has(Flags::SYN) {
+                Some(Flags::RST)
+            } else if f.has(Flags::ACK) {
+                Some(Flags::ACK)
+            } else {
+                None
+            };
+            assert_eq!(r.map(|r| r.flags), expected, "flags {bits:#04x}");
+            if let Some(r) = r {
+                assert!(r.window == 0 || r.flags == Flags::SYN_ACK);
+            }
+        }
+    }
+
+    #[test]
+    fn reset_answers_everything_with_rst() {
+        for bits in 0..=255u8 {
+            let r = decide(Mode::Reset, &seg(bits), &mut Fixed(9, 9)).unwrap();
+            assert_eq!(r.flags, Flags::RST, "flags {bits:#04x}");
+            assert_eq!((r.seq, r.ack_seq, r.window), (5000, 0, 0));
+        }
+    }
+
+    #[test]
+    fn honeypot_table_for_every_flag_combination() {
+        for bits in 0..=255u8 {
+            let f = Flags(bits);
+            let r = decide(Mode::Honeypot, &seg(bits), &mut Fixed(9, 3));
+            let expected = if f.has(Flags::RST) {
+                None
+            } else if f.has(Flags::FIN) {
+                Some(Flags::RST)
+            } else if f.has(Flags::SYN) && !f.has(Flags::ACK) {
+                Some(Flags::SYN_ACK)
+            } else if f.has(Flags::SYN) {
+                Some(Flags::RST)
+            } else if f.has(Flags::ACK) {
+                Some(Flags::ACK)
+            } else {
+                None
+            };
+            assert_eq!(r.map(|r| r.flags), expected, "flags {bits:#04x}");
+        }
+    }
+
+    #[test]
+    fn honeypot_acknowledges_only_large_segments() {
+        let mut s = seg(ACK | PSH);
+        s.payload_len = HONEYPOT_ACK_THRESHOLD;
+        let small = decide(Mode::Honeypot, &s, &mut Fixed(0, 0)).unwrap();
+        assert_eq!(small.ack_seq, 1000);
+        s.payload_len = HONEYPOT_ACK_THRESHOLD + 1;
+        let large = decide(Mode::Honeypot, &s, &mut Fixed(0, 0)).unwrap();
+        assert_eq!(large.ack_seq, 1000 + HONEYPOT_ACK_THRESHOLD + 1);
+    }
+
+    #[test]
+    fn honeypot_window_stays_near_peer_and_nonzero() {
+        for random in 0..64 {
+            let w = honeypot_window(29200, random);
+            assert!((29185..=29200).contains(&w));
+            assert_eq!(honeypot_window(0, random), 1);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the scripts: where the toolchain and caches live.
+# Sourced, never run. Every value can be overridden from the environment.
+
+TARPIT_CACHE=${TARPIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xt_TARPIT}
+
+# The kernel needs rustc with the `core` sources; rustup's rustc on PATH has
+# none, so always name Debian's rustc-web explicitly.
+RUSTC=${RUSTC:-/usr/bin/rustc}
+HOSTRUSTC=${HOSTRUSTC:-/usr/bin/rustc}
+RUST_LIB_SRC=${RUST_LIB_SRC:-$(ls -d /usr/src/rustc-*/library 2>/dev/null | sort -V | tail -n 1 || true)}
+LLVM_DIR=${LLVM_DIR:-/usr/lib/llvm-19}
+LIBCLANG_PATH=${LIBCLANG_PATH:-$LLVM_DIR/lib}
+BINDGEN_VERSION=${BINDGEN_VERSION:-0.72.1}
+BINDGEN=${BINDGEN:-$TARPIT_CACHE/bindgen-$BINDGEN_VERSION/bin/bindgen}
+
+# Which Debian kernel source to build the test kernel from. "auto" picks the
+# newest linux-source-* that Debian's unstable suite offers.
+KERNEL_LINE=${KERNEL_LINE:-auto}
+
+export TARPIT_CACHE RUSTC HOSTRUSTC RUST_LIB_SRC LIBCLANG_PATH BINDGEN
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
