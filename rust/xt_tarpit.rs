@@ -5,9 +5,11 @@
 
 use kernel::prelude::*;
 
-/// The reply decision, shared with the host crate `tarpit-logic`.
-#[path = "../logic/src/decision.rs"]
-pub mod decision;
+mod bindings;
+mod logic;
+mod skb;
+mod tarpit;
+mod xtables;
 
 module! {
     type: XtTarpit,
@@ -18,12 +20,17 @@ module! {
     alias: ["ipt_TARPIT", "ip6t_TARPIT"],
 }
 
-struct XtTarpit;
+struct XtTarpit {
+    _targets: xtables::Registration<1>,
+}
 
 impl kernel::Module for XtTarpit {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        tarpit::init_isn_key();
+        let targets =
+            xtables::Registration::new::<tarpit::Tarpit>(module, [bindings::NFPROTO_IPV4 as u8])?;
         pr_info!("loaded\n");
-        Ok(XtTarpit)
+        Ok(XtTarpit { _targets: targets })
     }
 }
 

@@ -18,7 +18,9 @@ BINDGEN=${BINDGEN:-$TARPIT_CACHE/bindgen-$BINDGEN_VERSION/bin/bindgen}
 # newest linux-source-* that Debian's unstable suite offers.
 KERNEL_LINE=${KERNEL_LINE:-auto}
 
-export TARPIT_CACHE RUSTC HOSTRUSTC RUST_LIB_SRC LIBCLANG_PATH BINDGEN
+# Not RUSTC: cargo would honour it, and the host crates are built with the
+# machine's own toolchain. The kernel's make gets RUSTC as an argument.
+export TARPIT_CACHE LIBCLANG_PATH
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -8,6 +8,8 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
-mod decision;
+pub mod decision;
+pub mod packet;
+pub mod siphash;
 
 pub use decision::*;

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The few things the Rust side cannot do through bindings: reading bit
+ * fields and calling static inline functions of sk_buff, dst and the IPv4
+ * output path. Each helper is as thin as the C API allows; the decisions
+ * are all made in Rust.
+ */
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/skbuff.h>
+#include <net/dst.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include "helpers.h"
+
+u8 tarpit_skb_pkt_type(const struct sk_buff *skb)
+{
+	return skb->pkt_type;
+}
+
+unsigned int tarpit_skb_len(const struct sk_buff *skb)
+{
+	return skb->len;
+}
+
+bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb)
+{
+	const struct rtable *rt = skb_rtable(skb);
+
+	return rt && !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
+}
+
+/* Modelled on nf_send_reset() (net/ipv4/netfilter/nf_reject_ipv4.c). */
+int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
+		     unsigned int len, u8 ttl)
+{
+	struct sk_buff *nskb;
+	struct iphdr *niph;
+
+	/* A fresh skb, not a copy of the incoming one: no payload to copy. */
+	nskb = alloc_skb(LL_MAX_HEADER + len, GFP_ATOMIC);
+	if (!nskb)
+		return -ENOMEM;
+	/* ip_route_me_harder() expects a dst to start from. */
+	skb_dst_set_noref(nskb, skb_dst(oldskb));
+	nskb->mark = IP4_REPLY_MARK(net, oldskb->mark);
+	skb_reserve(nskb, LL_MAX_HEADER);
+	skb_reset_network_header(nskb);
+	skb_put_data(nskb, hdr, len);
+	skb_set_transport_header(nskb, sizeof(struct iphdr));
+	nskb->protocol = htons(ETH_P_IP);
+
+	/*
+	 * RTN_UNSPEC lets the routing code classify our source address: local
+	 * in INPUT, any address (FLOWI_FLAG_ANYSRC) when answering for the
+	 * unused addresses of a FORWARD rule.
+	 */
+	if (ip_route_me_harder(net, NULL, nskb, RTN_UNSPEC))
+		goto drop;
+	niph = ip_hdr(nskb);
+	niph->ttl = ttl ? ttl : ip4_dst_hoplimit(skb_dst(nskb));
+	/* ip_local_out() recomputes the header checksum after the TTL change. */
+
+	/* "Never happens" for 40 bytes, but a route may have a tiny MTU. */
+	if (nskb->len > dst4_mtu(skb_dst(nskb)))
+		goto drop;
+
+	/* The reply belongs to the incoming packet's connection, if tracked. */
+	nf_ct_attach(nskb, oldskb);
+	/* Through LOCAL_OUT and POSTROUTING, so OUTPUT rules see it. */
+	return ip_local_out(net, nskb->sk, nskb);
+
+drop:
+	kfree_skb(nskb);
+	return -EHOSTUNREACH;
+}

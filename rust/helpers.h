@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C helpers of the module (rust/helpers.c), called from Rust. They exist
+ * because what they touch is static inline or a bit field in C, which
+ * bindgen cannot bind; bindgen reads these prototypes (rust/bindings.h).
+ */
+#ifndef TARPIT_HELPERS_H
+#define TARPIT_HELPERS_H
+
+#include <linux/types.h>
+
+struct net;
+struct sk_buff;
+
+/* skb->pkt_type (a bit field). */
+u8 tarpit_skb_pkt_type(const struct sk_buff *skb);
+
+/* skb->len. */
+unsigned int tarpit_skb_len(const struct sk_buff *skb);
+
+/*
+ * Whether an IPv4 packet has an input route that is neither broadcast nor
+ * multicast: such packets (e.g. to a subnet's broadcast address) are never
+ * answered. False when there is no route at all.
+ */
+bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb);
+
+/*
+ * Sends the IPv4 reply @hdr (@len bytes: IP and TCP header, checksums
+ * filled in) to @oldskb's sender: a fresh skb, routed, through LOCAL_OUT.
+ * @ttl 0 takes the route's hop limit. Returns 0 or a negative errno.
+ */
+int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
+		     unsigned int len, u8 ttl);
+
+#endif /* TARPIT_HELPERS_H */

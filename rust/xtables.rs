@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Registering x_tables targets from Rust.
+//!
+//! Modelled on `kernel::net::phy`: a trait the target implements, an
+//! adapter holding the `extern "C"` trampolines, and a [`Registration`] that
+//! registers in its constructor and unregisters when dropped. The target's
+//! own code then needs no `unsafe`.
+
+use crate::{bindings, skb::SkBuff};
+use core::{ffi::CStr, marker::PhantomData, mem::size_of};
+use kernel::{error::to_result, ffi, prelude::*, types::Opaque, ThisModule};
+
+/// An x_tables target.
+pub(crate) trait Target {
+    /// The name rules use (`-j NAME`).
+    const NAME: &'static CStr;
+    /// The hooks rules may use it from, as a mask of `1 << NF_INET_*`;
+    /// x_tables refuses rules in other chains.
+    const HOOKS: u32;
+    /// The only protocol it handles (`IPPROTO_*`); x_tables refuses rules
+    /// that do not match exactly this protocol.
+    const PROTO: u16;
+    /// The rule's data, as userspace stores it after the target header.
+    type Info;
+
+    /// Checks a new rule's data; an error refuses the rule.
+    fn check(info: &Self::Info) -> Result;
+
+    /// Handles a packet that matched a rule with `info`; returns the
+    /// netfilter verdict (`NF_DROP`, `NF_ACCEPT`, ...).
+    fn target(skb: &SkBuff, info: &Self::Info, par: &ActionParam<'_>) -> u32;
+}
+
+/// What x_tables tells a target about the packet at hand.
+pub(crate) struct ActionParam<'a> {
+    state: &'a bindings::nf_hook_state,
+}
+
+impl ActionParam<'_> {
+    /// The netfilter hook (`NF_INET_*`) the packet is at.
+    pub(crate) fn hook(&self) -> u32 {
+        u32::from(self.state.hook)
+    }
+
+    /// The network namespace the packet is in.
+    pub(crate) fn net(&self) -> *mut bindings::net {
+        self.state.net
+    }
+}
+
+/// The `extern "C"` functions x_tables calls for a [`Target`].
+struct Adapter<T: Target>(PhantomData<T>);
+
+impl<T: Target> Adapter<T> {
+    /// # Safety
+    ///
+    /// Only x_tables may call this, with a valid `skb` and `par` for a rule
+    /// of this target, whose data is therefore a `T::Info`.
+    unsafe extern "C" fn target(
+        skb: *mut bindings::sk_buff,
+        par: *const bindings::xt_action_param,
+    ) -> ffi::c_uint {
+        // SAFETY: x_tables passes a valid `par` for the duration of the call.
+        let par = unsafe { &*par };
+        // SAFETY: x_tables always sets `state`, valid for the call.
+        let state = unsafe { &*par.state };
+        // SAFETY: `targinfo` points to the rule's data, which x_tables
+        // checked to be `targetsize` = size_of::<T::Info>() bytes, aligned.
+        let info = unsafe { &*par.__bindgen_anon_2.targinfo.cast::<T::Info>() };
+        // SAFETY: the skb is valid for the duration of the call.
+        let skb = unsafe { SkBuff::from_raw(skb) };
+        T::target(skb, info, &ActionParam { state })
+    }
+
+    /// # Safety
+    ///
+    /// Only x_tables may call this, with a valid `par` for a new rule of
+    /// this target, whose data is therefore a `T::Info`.
+    unsafe extern "C" fn check(par: *const bindings::xt_tgchk_param) -> ffi::c_int {
+        // SAFETY: x_tables passes a valid `par` for the duration of the call.
+        let par = unsafe { &*par };
+        // SAFETY: as in `target`: the rule's data, checked to be a `T::Info`.
+        let info = unsafe { &*par.targinfo.cast::<T::Info>() };
+        match T::check(info) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+}
+
+/// A target registered with x_tables for `N` protocol families; dropping it
+/// unregisters them.
+///
+/// # Invariants
+///
+/// `targets` were registered with `xt_register_targets()`, which links them
+/// into x_tables' lists, so they stay pinned until `Drop` unregisters them.
+pub(crate) struct Registration<const N: usize> {
+    targets: Pin<KBox<[Opaque<bindings::xt_target>; N]>>,
+}
+
+// SAFETY: after registration only x_tables touches the `xt_target`s, under
+// its own locking; this type only unregisters them, from any thread.
+unsafe impl<const N: usize> Send for Registration<N> {}
+
+// SAFETY: a shared `Registration` offers no access to the targets at all.
+unsafe impl<const N: usize> Sync for Registration<N> {}
+
+impl<const N: usize> Registration<N> {
+    /// Registers target `T` for each of `families` (`NFPROTO_*`).
+    pub(crate) fn new<T: Target>(module: &'static ThisModule, families: [u8; N]) -> Result<Self> {
+        const { assert!(N > 0, "register at least one family") };
+        let targetsize = u32::try_from(size_of::<T::Info>()).map_err(|_| EINVAL)?;
+        let mut name = [0 as ffi::c_char; 29];
+        let bytes = T::NAME.to_bytes();
+        if bytes.len() >= name.len() {
+            return Err(EINVAL);
+        }
+        for (dst, src) in name.iter_mut().zip(bytes) {
+            *dst = *src as ffi::c_char;
+        }
+        let targets = KBox::pin(
+            families.map(|family| {
+                Opaque::new(bindings::xt_target {
+                    name,
+                    revision: 0,
+                    family: family.into(),
+                    hooks: T::HOOKS,
+                    proto: T::PROTO,
+                    targetsize,
+                    target: Some(Adapter::<T>::target),
+                    checkentry: Some(Adapter::<T>::check),
+                    me: module.as_ptr().cast(),
+                    ..Default::default()
+                })
+            }),
+            GFP_KERNEL,
+        )?;
+        let count = u32::try_from(N).map_err(|_| EINVAL)?;
+        // SAFETY: the targets are initialised, pinned on the heap, and laid
+        // out as an array of `xt_target` (`Opaque` is transparent); they
+        // outlive the registration, which `Drop` ends.
+        to_result(unsafe { bindings::xt_register_targets(targets[0].get(), count) })?;
+        // INVARIANT: registered just above.
+        Ok(Self { targets })
+    }
+}
+
+impl<const N: usize> Drop for Registration<N> {
+    fn drop(&mut self) {
+        // `N` was checked to fit in `new`.
+        let count = N as u32;
+        // SAFETY: the targets were registered (type invariant) and are
+        // unregistered exactly once, here.
+        unsafe { bindings::xt_unregister_targets(self.targets[0].get(), count) };
+    }
+}
