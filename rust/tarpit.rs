@@ -114,7 +114,7 @@ fn reply_ipv4(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<(), Sil
 pub(crate) struct Tarpit;
 
 impl Target for Tarpit {
-    const NAME: &'static CStr = c"TARPIT";
+    const NAME: &'static str = "TARPIT";
     const HOOKS: u32 = (1 << bindings::NF_INET_LOCAL_IN) | (1 << bindings::NF_INET_FORWARD);
     // The protocol number (6) fits in 16 bits.
     const PROTO: u16 = bindings::IPPROTO_TCP as u16;

@@ -11,10 +11,11 @@ mod skb;
 mod tarpit;
 mod xtables;
 
+// No `author(s)` key: 6.12 spells it `author`, 7.x `authors: [...]`, and
+// both take the module without it.
 module! {
     type: XtTarpit,
     name: "xt_TARPIT",
-    authors: ["xt_TARPIT developers"],
     description: "Xtables: TARPIT target, holds TCP connections with a zero window",
     license: "GPL",
     alias: ["ipt_TARPIT", "ip6t_TARPIT"],

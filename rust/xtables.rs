@@ -8,13 +8,13 @@
 //! own code then needs no `unsafe`.
 
 use crate::{bindings, skb::SkBuff};
-use core::{ffi::CStr, marker::PhantomData, mem::size_of};
+use core::{marker::PhantomData, mem::size_of};
 use kernel::{error::to_result, ffi, prelude::*, types::Opaque, ThisModule};
 
 /// An x_tables target.
 pub(crate) trait Target {
-    /// The name rules use (`-j NAME`).
-    const NAME: &'static CStr;
+    /// The name rules use (`-j NAME`), at most 28 bytes.
+    const NAME: &'static str;
     /// The hooks rules may use it from, as a mask of `1 << NF_INET_*`;
     /// x_tables refuses rules in other chains.
     const HOOKS: u32;
@@ -113,7 +113,7 @@ impl<const N: usize> Registration<N> {
         const { assert!(N > 0, "register at least one family") };
         let targetsize = u32::try_from(size_of::<T::Info>()).map_err(|_| EINVAL)?;
         let mut name = [0 as ffi::c_char; 29];
-        let bytes = T::NAME.to_bytes();
+        let bytes = T::NAME.as_bytes();
         if bytes.len() >= name.len() {
             return Err(EINVAL);
         }
