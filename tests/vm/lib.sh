@@ -40,3 +40,44 @@ finish() {
 	fi
 	exit 0
 }
+
+# Two hosts on one veth link, each in its own network namespace:
+# the client $CLI (10.0.0.1, fd00::1) and the tarpit $SRV (10.0.0.2, fd00::2).
+CLI=tp-cli
+SRV=tp-srv
+CLI4=10.0.0.1
+SRV4=10.0.0.2
+in_cli() { ip netns exec "$CLI" "$@"; }
+in_srv() { ip netns exec "$SRV" "$@"; }
+
+setup_hosts() {
+	ip netns del "$CLI" 2>/dev/null
+	ip netns del "$SRV" 2>/dev/null
+	ip netns add "$CLI" && ip netns add "$SRV" &&
+		ip link add veth0 netns "$CLI" type veth peer name veth0 netns "$SRV" &&
+		ip -n "$CLI" addr add "$CLI4/24" dev veth0 &&
+		ip -n "$SRV" addr add "$SRV4/24" dev veth0 &&
+		ip -n "$CLI" addr add fd00::1/64 dev veth0 nodad &&
+		ip -n "$SRV" addr add fd00::2/64 dev veth0 nodad || return 1
+	for ns in "$CLI" "$SRV"; do
+		ip -n "$ns" link set lo up && ip -n "$ns" link set veth0 up || return 1
+	done
+	trap cleanup_hosts EXIT
+}
+
+cleanup_hosts() {
+	jobs -p | xargs -r kill 2>/dev/null
+	wait 2>/dev/null
+	ip netns del "$CLI" 2>/dev/null
+	ip netns del "$SRV" 2>/dev/null
+	unload_module 2>/dev/null
+}
+
+# The iptables binaries every scenario runs with.
+IPTABLES_VARIANTS="legacy nft"
+
+# dump_rules VARIANT: the rules and counters, for a failure's context.
+dump_rules() {
+	echo "--- iptables-$1 rules in $SRV:"
+	in_srv "iptables-$1" -L -v -n 2>&1 | sed 's/^/    /'
+}
