@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Rules, with iptables-legacy and iptables-nft: what -S, -L and
+# iptables-save print; save/restore round trips, also through xtables-addons'
+# own extension (the rule blob is the same); rules that cannot work are
+# refused with the reason in the kernel log; rmmod fails while a rule uses
+# the target and works once it is gone.
+. "$(dirname "$0")/lib.sh"
+
+ours=$XTABLES_LIBDIR
+theirs=${TARPIT_CACHE:-}/xtables-addons:$(pkg-config --variable=xtlibdir xtables)
+
+load_module || { fail "the module loads"; finish; }
+
+# The rules of a saved rule set, without comments and counters.
+rules_of() { grep -E '^(\*|:|-A|COMMIT)' | sed -E 's/ \[[0-9]+:[0-9]+\]$//; s/ +$//; s/  +/ /g'; }
+
+# refused VARIANT WHY KERNEL-MESSAGE RULE...: the rule must fail, leave the
+# rule set as it was, and (if given) log why.
+refused() {
+	local v=$1 why=$2 msg=$3 before after out
+	shift 3
+	before=$(in_srv "iptables-$v-save" | rules_of)
+	dmesg_mark
+	if out=$(in_srv "iptables-$v" "$@" 2>&1); then
+		fail "iptables-$v refuses '$*' ($why); it accepted it"
+		in_srv "iptables-$v" -F
+		return
+	fi
+	after=$(in_srv "iptables-$v-save" | rules_of)
+	[ "$before" = "$after" ] || fail "a refused rule changes nothing; before: $before; after: $after"
+	if [ -n "$msg" ] && ! { grep -qF -- "$msg" <<<"$out" || dmesg_since | grep -qF -- "$msg"; }; then
+		fail "refusing '$*' says '$msg'; iptables said: $out; kernel said: $(dmesg_since)"
+		return
+	fi
+	pass "iptables-$v refuses '$*' ($why): ${msg:-$out}"
+}
+
+for v in $IPTABLES_VARIANTS; do
+	echo "--- iptables-$v"
+	# Fresh namespaces: iptables-nft warns about legacy tables in the same one.
+	setup_hosts || { fail "the test namespaces are set up"; finish; }
+	ipt() { in_srv "iptables-$v" "$@"; }
+	# Listing creates a legacy table; do it now, not inside a refusal check.
+	ipt -t raw -S >/dev/null
+	ipt -A INPUT -p tcp -m tcp --dport 135 -j TARPIT &&
+		ipt -A INPUT -p tcp -m tcp --dport 136 -j TARPIT --honeypot &&
+		ipt -A FORWARD -p tcp -j TARPIT --reset &&
+		ipt -N HOLD && ipt -A HOLD -p tcp -j TARPIT --tarpit && ipt -A INPUT -j HOLD ||
+		fail "iptables-$v accepts TARPIT rules in all three modes and in a chain called from INPUT"
+
+	s=$(ipt -S)
+	for want in "-A INPUT -p tcp -m tcp --dport 135 -j TARPIT --tarpit" \
+		"-A INPUT -p tcp -m tcp --dport 136 -j TARPIT --honeypot" \
+		"-A FORWARD -p tcp -j TARPIT --reset" "-A HOLD -p tcp -j TARPIT --tarpit"; do
+		grep -qxF -- "$want" <<<"$s" && pass "-S prints '$want'" || fail "-S prints '$want'; got: $s"
+	done
+	l=$(ipt -L INPUT -n)
+	grep -Eq '^TARPIT +(6|tcp) .*dpt:136 .*--honeypot' <<<"$l" && pass "-L -n shows the mode" ||
+		fail "-L -n shows 'TARPIT ... dpt:136 ... --honeypot'; got: $l"
+
+	saved=$(in_srv "iptables-$v-save" | rules_of)
+	ipt -F && ipt -X && ipt -F FORWARD
+	in_srv "iptables-$v-restore" <<<"$saved" || fail "iptables-$v-restore reads what iptables-$v-save wrote"
+	again=$(in_srv "iptables-$v-save" | rules_of)
+	[ "$saved" = "$again" ] && pass "save, restore, save round-trips" ||
+		fail "save/restore round-trips; first: $saved; then: $again"
+
+	# Across implementations: xtables-addons' extension reads our rules and
+	# writes the same ones back, and the reverse.
+	ipt -F && ipt -X && ipt -F FORWARD
+	if XTABLES_LIBDIR=$theirs in_srv "iptables-$v-restore" <<<"$saved"; then
+		theirs_saved=$(XTABLES_LIBDIR=$theirs in_srv "iptables-$v-save" | rules_of)
+		[ "$saved" = "$theirs_saved" ] && pass "xtables-addons' extension restores and saves our rule set unchanged" ||
+			fail "xtables-addons' extension saves our rule set unchanged; ours: $saved; theirs: $theirs_saved"
+		ours_saved=$(in_srv "iptables-$v-save" | rules_of)
+		[ "$saved" = "$ours_saved" ] && pass "rules written by xtables-addons' extension read back the same with ours" ||
+			fail "rules written by xtables-addons' extension read back the same; got: $ours_saved"
+	else
+		fail "xtables-addons' extension restores our saved rule set"
+	fi
+	ipt -F && ipt -X && ipt -F FORWARD
+
+	refused "$v" "not TCP" "only valid for protocol 6" -A INPUT -p udp -j TARPIT
+	refused "$v" "no protocol" "only valid for protocol 6" -A INPUT -j TARPIT
+	refused "$v" "OUTPUT cannot reply" "only usable from INPUT/FORWARD" -A OUTPUT -p tcp -j TARPIT
+	refused "$v" "PREROUTING cannot reply" "only usable from INPUT/FORWARD" -t raw -A PREROUTING -p tcp -j TARPIT
+	ipt -N OUT && ipt -A OUTPUT -j OUT
+	# nf_tables checks the hooks of a chain that is not a base chain at
+	# commit time, without x_tables' message: iptables-nft only says EINVAL.
+	why="only usable from INPUT/FORWARD"
+	[ "$v" = nft ] && why="Invalid argument"
+	refused "$v" "a chain called from OUTPUT" "$why" -A OUT -p tcp -j TARPIT
+	ipt -F OUTPUT && ipt -X OUT
+	refused "$v" "two modes" 'option "--tarpit" cannot be used together with "--reset"' \
+		-A INPUT -p tcp -j TARPIT --tarpit --reset
+	refused "$v" "a mode twice" 'can only be used once' -A INPUT -p tcp -j TARPIT --honeypot --honeypot
+	refused "$v" "unknown option" 'unknown option "--slow"' -A INPUT -p tcp -j TARPIT --slow
+
+	ipt -A INPUT -p tcp --dport 135 -j TARPIT
+	rmmod xt_TARPIT 2>/dev/null && fail "rmmod fails while an iptables-$v rule uses TARPIT" ||
+		pass "rmmod fails while an iptables-$v rule uses TARPIT"
+	ipt -D INPUT -p tcp --dport 135 -j TARPIT
+	if rmmod xt_TARPIT; then
+		pass "rmmod works once the iptables-$v rule is deleted"
+	else
+		fail "rmmod works once the iptables-$v rule is deleted"
+	fi
+	load_module || fail "the module loads again"
+done
+finish
