@@ -81,3 +81,13 @@ dump_rules() {
 	echo "--- iptables-$1 rules in $SRV:"
 	in_srv "iptables-$1" -L -v -n 2>&1 | sed 's/^/    /'
 }
+
+# wait_listen NS PORT: waits (10 s at most) until a TCP socket listens there.
+wait_listen() {
+	local i
+	for i in $(seq 50); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.2
+	done
+	return 1
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# S2: three tarpitted ports make a port scan report exactly them open.
+# S3: tarpit every unused port: nmap -p- reports all 65535 open, the real
+# services on 22 and 80 keep working, and nmap -O finds no OS match.
+# Both with iptables-legacy and iptables-nft.
+. "$(dirname "$0")/lib.sh"
+
+# The port numbers nmap's grepable output (-oG -) reports open / not open.
+open_ports() { grep -oE '[0-9]+/open/' | cut -d/ -f1; }
+not_open() { grep -oE '[0-9]+/(closed|filtered)/' | head -n 20 | tr '\n' ' '; }
+
+load_module || { fail "the module loads"; finish; }
+
+for v in $IPTABLES_VARIANTS; do
+	echo "--- iptables-$v: S2"
+	setup_hosts || { fail "the test namespaces are set up"; finish; }
+	ipt() { in_srv "iptables-$v" "$@"; }
+	for port in 135 139 1025; do
+		ipt -A INPUT -p tcp -m tcp --dport "$port" -j TARPIT
+	done
+	out=$(in_cli nmap -n -Pn -sS -p 1-2000 --max-retries 1 -oG - "$SRV4" 2>&1)
+	open=$(open_ports <<<"$out" | tr '\n' ' ')
+	[ "$open" = "135 139 1025 " ] && pass "nmap reports exactly 135, 139 and 1025 open" ||
+		{ fail "nmap reports exactly 135, 139 and 1025 open; got: '$open'"; dump_rules "$v"; }
+
+	echo "--- iptables-$v: S3"
+	ipt -F INPUT
+	ipt -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+	ipt -A INPUT -p tcp -m tcp --dport 80 -j ACCEPT
+	ipt -A INPUT -p tcp -j TARPIT
+	ipt -A INPUT -p tcp -j DROP
+	in_srv python3 -m http.server --bind "$SRV4" 80 >/dev/null 2>&1 &
+	in_srv ncat -l -k "$SRV4" 22 --sh-exec 'echo SSH-2.0-OpenSSH_9.2' >/dev/null 2>&1 &
+	wait_listen "$SRV" 80 && wait_listen "$SRV" 22 || fail "the real services on 22 and 80 start"
+
+	start=$SECONDS
+	out=$(in_cli nmap -n -Pn -sS -p- -T4 --min-rate 3000 --max-retries 1 -oG - "$SRV4" 2>&1)
+	count=$(open_ports <<<"$out" | wc -l)
+	((count == 65535)) && pass "nmap -p- reports all 65535 ports open ($((SECONDS - start)) s)" ||
+		{ fail "nmap -p- reports all 65535 ports open; got $count; not open: $(not_open <<<"$out")"; dump_rules "$v"; }
+
+	page=$(in_cli curl -s -m 10 "http://$SRV4/" | head -c 200)
+	grep -q "Directory listing" <<<"$page" && pass "the real web server on 80 still answers" ||
+		fail "the real web server on 80 still answers; got: $page"
+	banner=$(in_cli timeout 10 ncat --recv-only "$SRV4" 22 2>&1 | head -n 1)
+	[ "$banner" = SSH-2.0-OpenSSH_9.2 ] && pass "the real service on 22 still answers" ||
+		fail "the real service on 22 still answers; got: $banner"
+
+	out=$(in_cli nmap -n -Pn -O --max-os-tries 1 -p 22,80,135,139,445 "$SRV4" 2>&1)
+	if grep -q '^OS details:' <<<"$out" || grep -q '^Running:' <<<"$out"; then
+		fail "nmap -O finds no OS match; it said: $(grep -E '^(OS details|Running):' <<<"$out")"
+	else
+		pass "nmap -O finds no OS match: $(grep -Eio 'no exact os matches[^.]*|too many fingerprints[^.]*|OSScan results may be unreliable[^.]*' <<<"$out" | head -n 1)"
+	fi
+	cleanup_hosts
+	load_module
+done
+finish
