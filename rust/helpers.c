@@ -9,6 +9,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/skbuff.h>
 #include <net/dst.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include "helpers.h"
@@ -28,6 +29,25 @@ bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb)
 	const struct rtable *rt = skb_rtable(skb);
 
 	return rt && !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
+}
+
+/*
+ * Ties the reply to the incoming packet's connection, if tracked. A reply to
+ * an untracked packet (the NOTRACK advice) stays untracked: nf_ct_attach()
+ * would give it a RELATED state without a conntrack, and conntrack in
+ * LOCAL_OUT would then start tracking it, one entry per held connection.
+ */
+static void tarpit_ct_attach(struct sk_buff *nskb, const struct sk_buff *oldskb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	enum ip_conntrack_info ctinfo;
+
+	if (!nf_ct_get(oldskb, &ctinfo) && ctinfo == IP_CT_UNTRACKED) {
+		nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
+		return;
+	}
+#endif
+	nf_ct_attach(nskb, oldskb);
 }
 
 /* Modelled on nf_send_reset() (net/ipv4/netfilter/nf_reject_ipv4.c). */
@@ -65,8 +85,7 @@ int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
 	if (nskb->len > dst4_mtu(skb_dst(nskb)))
 		goto drop;
 
-	/* The reply belongs to the incoming packet's connection, if tracked. */
-	nf_ct_attach(nskb, oldskb);
+	tarpit_ct_attach(nskb, oldskb);
 	/* Through LOCAL_OUT and POSTROUTING, so OUTPUT rules see it. */
 	return ip_local_out(net, nskb->sk, nskb);
 
