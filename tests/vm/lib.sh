@@ -30,7 +30,16 @@ dmesg_since() { dmesg | tail -n +"$((${dmesg_lines:-0} + 1))"; }
 
 module_loaded() { grep -q '^xt_TARPIT ' /proc/modules; }
 load_module() { module_loaded || insmod "$TARPIT_KO"; }
-unload_module() { ! module_loaded || rmmod xt_TARPIT; }
+# Retries for a while: rules in a deleted namespace are freed asynchronously.
+unload_module() {
+	local i
+	for i in $(seq 25); do
+		module_loaded || return 0
+		rmmod xt_TARPIT 2>/dev/null && return 0
+		sleep 0.2
+	done
+	rmmod xt_TARPIT
+}
 
 # Ends the script with the verdict; call last.
 finish() {
@@ -51,8 +60,8 @@ in_cli() { ip netns exec "$CLI" "$@"; }
 in_srv() { ip netns exec "$SRV" "$@"; }
 
 setup_hosts() {
-	ip netns del "$CLI" 2>/dev/null
-	ip netns del "$SRV" 2>/dev/null
+	ip netns del "$CLI" 2>/dev/null || true
+	ip netns del "$SRV" 2>/dev/null || true
 	ip netns add "$CLI" && ip netns add "$SRV" &&
 		ip link add veth0 netns "$CLI" type veth peer name veth0 netns "$SRV" &&
 		ip -n "$CLI" addr add "$CLI4/24" dev veth0 &&
@@ -68,9 +77,19 @@ setup_hosts() {
 cleanup_hosts() {
 	jobs -p | xargs -r kill 2>/dev/null
 	wait 2>/dev/null
-	ip netns del "$CLI" 2>/dev/null
-	ip netns del "$SRV" 2>/dev/null
-	unload_module 2>/dev/null
+	# Rules go now: in a deleted namespace they are freed asynchronously (and
+	# slowly), keeping the module in use meanwhile.
+	if [ -e "/run/netns/$SRV" ]; then
+		local t
+		for t in filter raw mangle; do
+			in_srv iptables-legacy -t "$t" -F
+			in_srv ip6tables-legacy -t "$t" -F
+		done 2>/dev/null
+		in_srv nft flush ruleset 2>/dev/null
+	fi
+	ip netns del "$CLI" 2>/dev/null || true
+	ip netns del "$SRV" 2>/dev/null || true
+	unload_module 2>/dev/null || true
 }
 
 # The iptables binaries every scenario runs with.
