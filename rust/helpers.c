@@ -11,6 +11,9 @@
 #include <net/dst.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/route.h>
 #include "helpers.h"
 
@@ -57,6 +60,9 @@ int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
 	struct sk_buff *nskb;
 	struct iphdr *niph;
 
+	/* The routing below starts from the incoming packet's route. */
+	if (!skb_dst(oldskb))
+		return -EHOSTUNREACH;
 	/* A fresh skb, not a copy of the incoming one: no payload to copy. */
 	nskb = alloc_skb(LL_MAX_HEADER + len, GFP_ATOMIC);
 	if (!nskb)
@@ -88,6 +94,39 @@ int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
 	tarpit_ct_attach(nskb, oldskb);
 	/* Through LOCAL_OUT and POSTROUTING, so OUTPUT rules see it. */
 	return ip_local_out(net, nskb->sk, nskb);
+
+drop:
+	kfree_skb(nskb);
+	return -EHOSTUNREACH;
+}
+
+/* As tarpit_send_ipv4(); IPv6 headers have no checksum, and 60 bytes always
+ * fit the minimum MTU of 1280. */
+int tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb, const void *hdr,
+		     unsigned int len, u8 hop_limit)
+{
+	struct sk_buff *nskb;
+
+	if (!skb_dst(oldskb))
+		return -EHOSTUNREACH;
+	nskb = alloc_skb(LL_MAX_HEADER + len, GFP_ATOMIC);
+	if (!nskb)
+		return -ENOMEM;
+	/* ip6_route_me_harder() takes the device (for link-local) from it. */
+	skb_dst_set_noref(nskb, skb_dst(oldskb));
+	nskb->mark = IP6_REPLY_MARK(net, oldskb->mark);
+	skb_reserve(nskb, LL_MAX_HEADER);
+	skb_reset_network_header(nskb);
+	skb_put_data(nskb, hdr, len);
+	skb_set_transport_header(nskb, sizeof(struct ipv6hdr));
+	nskb->protocol = htons(ETH_P_IPV6);
+
+	if (ip6_route_me_harder(net, NULL, nskb))
+		goto drop;
+	ipv6_hdr(nskb)->hop_limit = hop_limit ? hop_limit : ip6_dst_hoplimit(skb_dst(nskb));
+
+	tarpit_ct_attach(nskb, oldskb);
+	return ip6_local_out(net, nskb->sk, nskb);
 
 drop:
 	kfree_skb(nskb);

@@ -33,4 +33,8 @@ bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb);
 int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
 		     unsigned int len, u8 ttl);
 
+/* The same for IPv6 (@hdr: IPv6 and TCP header); @hop_limit 0 likewise. */
+int tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb, const void *hdr,
+		     unsigned int len, u8 hop_limit);
+
 #endif /* TARPIT_HELPERS_H */

@@ -3,6 +3,7 @@
 //! A borrowed socket buffer, as netfilter hands it to a target.
 
 use crate::bindings;
+use crate::xtables::Family;
 use kernel::{error::to_result, prelude::*, types::Opaque};
 
 /// A `struct sk_buff` that a netfilter hook lends to a target.
@@ -74,16 +75,35 @@ impl SkBuff {
         unsafe { bindings::nf_ip_checksum(self.as_raw(), hook, tcp_offset, tcp) == 0 }
     }
 
-    /// Sends `reply` (a whole IPv4 packet) back to this packet's sender in
-    /// `net`, with `ttl` (0: the route's hop limit).
-    pub(crate) fn send_ipv4_reply(&self, net: *mut bindings::net, reply: &[u8], ttl: u8) -> Result {
+    /// Whether the TCP checksum of this IPv6 packet, whose TCP header is at
+    /// `tcp_offset`, is valid (or was already checked by the device).
+    pub(crate) fn ipv6_tcp_checksum_ok(&self, hook: u32, tcp_offset: u32) -> bool {
+        // The protocol number (6) fits in a byte.
+        let tcp = bindings::IPPROTO_TCP as u8;
+        // SAFETY: the skb is valid (type invariant); nf_ip6_checksum() reads
+        // only within it.
+        unsafe { bindings::nf_ip6_checksum(self.as_raw(), hook, tcp_offset, tcp) == 0 }
+    }
+
+    /// Sends `reply` (a whole IPv4 or IPv6 packet, per `family`) back to this
+    /// packet's sender in `net`, with TTL or hop limit `ttl` (0: the
+    /// route's).
+    pub(crate) fn send_reply(
+        &self,
+        family: Family,
+        net: *mut bindings::net,
+        reply: &[u8],
+        ttl: u8,
+    ) -> Result {
         let len = u32::try_from(reply.len()).map_err(|_| EINVAL)?;
+        let send = match family {
+            Family::Ipv4 => bindings::tarpit_send_ipv4,
+            Family::Ipv6 => bindings::tarpit_send_ipv6,
+        };
         // SAFETY: the skb is valid (type invariant), `net` is the namespace
         // netfilter passed with it, and `reply` is readable for `len` bytes
         // (the helper copies it before returning).
-        let ret = unsafe {
-            bindings::tarpit_send_ipv4(net, self.as_raw(), reply.as_ptr().cast(), len, ttl)
-        };
+        let ret = unsafe { send(net, self.as_raw(), reply.as_ptr().cast(), len, ttl) };
         to_result(ret.min(0))
     }
 }

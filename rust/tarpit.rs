@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The TARPIT target: reads a matched segment, asks the shared logic for
-//! the reply, sends it, and drops the segment. No per-connection state.
+//! The TARPIT target: reads a matched IPv4 or IPv6 segment, asks the shared
+//! logic for the reply, sends it, and drops the segment. No per-connection
+//! state.
 
 use crate::{
     bindings,
     logic::{
-        decision::{decide, Entropy, Mode},
-        packet::{self, Ipv4Segment, NoReply, IPV4_TCP_LEN},
+        decision::{decide, Entropy, Mode, Segment},
+        packet::{self, Ipv4Segment, Ipv6Segment, NoReply, IPV4_TCP_LEN, IPV6_TCP_LEN},
         siphash,
     },
     skb::SkBuff,
-    xtables::{ActionParam, Target},
+    xtables::{ActionParam, Family, Target},
 };
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
@@ -50,21 +51,48 @@ pub(crate) enum Silence {
     SendFailed,
 }
 
+/// An incoming segment, parsed.
+enum Incoming {
+    V4(Ipv4Segment),
+    V6(Ipv6Segment),
+}
+
+impl Incoming {
+    fn segment(&self) -> &Segment {
+        match self {
+            Incoming::V4(s) => &s.segment,
+            Incoming::V6(s) => &s.segment,
+        }
+    }
+}
+
 /// Where a reply's unknowns come from in the kernel.
 struct KernelEntropy<'a> {
-    segment: &'a Ipv4Segment,
+    incoming: &'a Incoming,
 }
 
 impl Entropy for KernelEntropy<'_> {
     fn isn(&mut self) -> u32 {
-        let s = self.segment;
-        let mut endpoints = [0u8; 12];
-        endpoints[..4].copy_from_slice(&s.saddr);
-        endpoints[4..8].copy_from_slice(&s.daddr);
-        endpoints[8..10].copy_from_slice(&s.sport.to_be_bytes());
-        endpoints[10..].copy_from_slice(&s.dport.to_be_bytes());
+        // Addresses then ports: 12 bytes for IPv4, 36 for IPv6.
+        let mut endpoints = [0u8; 36];
+        let len = match self.incoming {
+            Incoming::V4(s) => {
+                endpoints[..4].copy_from_slice(&s.saddr);
+                endpoints[4..8].copy_from_slice(&s.daddr);
+                endpoints[8..10].copy_from_slice(&s.sport.to_be_bytes());
+                endpoints[10..12].copy_from_slice(&s.dport.to_be_bytes());
+                12
+            }
+            Incoming::V6(s) => {
+                endpoints[..16].copy_from_slice(&s.saddr);
+                endpoints[16..32].copy_from_slice(&s.daddr);
+                endpoints[32..34].copy_from_slice(&s.sport.to_be_bytes());
+                endpoints[34..36].copy_from_slice(&s.dport.to_be_bytes());
+                36
+            }
+        };
         let key = siphash::Key(ISN_KEY.each_ref().map(|w| w.load(Ordering::Relaxed)));
-        siphash::isn(&key, &endpoints)
+        siphash::isn(&key, &endpoints[..len])
     }
 
     fn random(&mut self) -> u32 {
@@ -73,41 +101,70 @@ impl Entropy for KernelEntropy<'_> {
     }
 }
 
-/// The TTL of a honeypot's replies: Windows' default.
+/// The TTL (hop limit) of a honeypot's replies: Windows' default.
 const HONEYPOT_TTL: u8 = 128;
 
-/// Answers an IPv4 segment as `mode` says.
-fn reply_ipv4(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<(), Silence> {
+/// Reads the headers of the segment in `skb`: what of it must be parsed.
+fn parse(skb: &SkBuff, family: Family) -> Result<Incoming, Silence> {
+    let len = skb.len();
+    let mut head = [0u8; IPV6_TCP_LEN];
+    let want = match family {
+        Family::Ipv4 => IPV4_TCP_LEN,
+        Family::Ipv6 => IPV6_TCP_LEN,
+    };
+    let head = &mut head[..len.min(want)];
+    skb.copy_bits(0, head)
+        .map_err(|_| Silence::Header(NoReply::Truncated))?;
+    match family {
+        Family::Ipv4 => packet::parse_ipv4(head, len).map(Incoming::V4),
+        Family::Ipv6 => packet::parse_ipv6(head, len).map(Incoming::V6),
+    }
+    .map_err(Silence::Header)
+}
+
+/// Answers the segment in `skb` as `mode` says.
+fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<(), Silence> {
     if skb.pkt_type() != bindings::PACKET_HOST {
         return Err(Silence::NotHost);
     }
-    if !skb.ipv4_route_is_unicast() {
+    let family = par.family();
+    if family == Family::Ipv4 && !skb.ipv4_route_is_unicast() {
         return Err(Silence::NotUnicastRoute);
     }
-    let len = skb.len();
-    let mut head = [0u8; IPV4_TCP_LEN];
-    let head = &mut head[..len.min(IPV4_TCP_LEN)];
-    skb.copy_bits(0, head)
-        .map_err(|_| Silence::Header(NoReply::Truncated))?;
-    let segment = packet::parse_ipv4(head, len).map_err(Silence::Header)?;
-    // Last of the checks: it may read the whole packet.
-    if !skb.ipv4_tcp_checksum_ok(par.hook(), 20) {
+    let incoming = parse(skb, family)?;
+    // Last of the checks: it may read the whole packet. Neither header has
+    // options or extensions here (parse refused them).
+    let checksum_ok = match family {
+        Family::Ipv4 => skb.ipv4_tcp_checksum_ok(par.hook(), 20),
+        Family::Ipv6 => skb.ipv6_tcp_checksum_ok(par.hook(), 40),
+    };
+    if !checksum_ok {
         return Err(Silence::BadChecksum);
     }
-    let reply = decide(
-        mode,
-        &segment.segment,
-        &mut KernelEntropy { segment: &segment },
-    )
-    .ok_or(Silence::ByMode)?;
+    let mut entropy = KernelEntropy {
+        incoming: &incoming,
+    };
+    let reply = decide(mode, incoming.segment(), &mut entropy).ok_or(Silence::ByMode)?;
     let ttl = if mode == Mode::Honeypot {
         HONEYPOT_TTL
     } else {
         0
     };
-    let bytes = packet::build_ipv4_reply(&segment, &reply, ttl);
-    skb.send_ipv4_reply(par.net(), &bytes, ttl)
-        .map_err(|_| Silence::SendFailed)
+    let sent = match &incoming {
+        Incoming::V4(s) => skb.send_reply(
+            family,
+            par.net(),
+            &packet::build_ipv4_reply(s, &reply, ttl),
+            ttl,
+        ),
+        Incoming::V6(s) => skb.send_reply(
+            family,
+            par.net(),
+            &packet::build_ipv6_reply(s, &reply, ttl),
+            ttl,
+        ),
+    };
+    sent.map_err(|_| Silence::SendFailed)
 }
 
 /// The TARPIT target.
@@ -133,7 +190,7 @@ impl Target for Tarpit {
 
     fn target(skb: &SkBuff, info: &Self::Info, par: &ActionParam<'_>) -> u32 {
         let result = match Mode::from_variant(info.variant) {
-            Some(mode) => reply_ipv4(skb, mode, par),
+            Some(mode) => reply(skb, mode, par),
             None => Err(Silence::UnknownMode),
         };
         // Statistics of the outcome come later; silence is not an error.

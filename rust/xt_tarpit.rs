@@ -22,14 +22,16 @@ module! {
 }
 
 struct XtTarpit {
-    _targets: xtables::Registration<1>,
+    _targets: xtables::Registration<2>,
 }
 
 impl kernel::Module for XtTarpit {
     fn init(module: &'static ThisModule) -> Result<Self> {
         tarpit::init_isn_key();
-        let targets =
-            xtables::Registration::new::<tarpit::Tarpit>(module, [bindings::NFPROTO_IPV4 as u8])?;
+        let targets = xtables::Registration::new::<tarpit::Tarpit>(
+            module,
+            [xtables::Family::Ipv4, xtables::Family::Ipv6],
+        )?;
         pr_info!("loaded\n");
         Ok(XtTarpit { _targets: targets })
     }

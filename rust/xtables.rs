@@ -32,12 +32,36 @@ pub(crate) trait Target {
     fn target(skb: &SkBuff, info: &Self::Info, par: &ActionParam<'_>) -> u32;
 }
 
+/// The protocol families a target can be registered for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Family {
+    Ipv4,
+    Ipv6,
+}
+
+impl Family {
+    /// The `NFPROTO_*` number.
+    const fn nfproto(self) -> u16 {
+        // Both numbers (2 and 10) fit in 16 bits.
+        match self {
+            Family::Ipv4 => bindings::NFPROTO_IPV4 as u16,
+            Family::Ipv6 => bindings::NFPROTO_IPV6 as u16,
+        }
+    }
+}
+
 /// What x_tables tells a target about the packet at hand.
 pub(crate) struct ActionParam<'a> {
     state: &'a bindings::nf_hook_state,
+    family: Family,
 }
 
 impl ActionParam<'_> {
+    /// The protocol family of the rule (and so of the packet).
+    pub(crate) fn family(&self) -> Family {
+        self.family
+    }
+
     /// The netfilter hook (`NF_INET_*`) the packet is at.
     pub(crate) fn hook(&self) -> u32 {
         u32::from(self.state.hook)
@@ -65,12 +89,19 @@ impl<T: Target> Adapter<T> {
         let par = unsafe { &*par };
         // SAFETY: x_tables always sets `state`, valid for the call.
         let state = unsafe { &*par.state };
+        // The rule's table decides the family; only IPv4 and IPv6 are
+        // registered, so anything else would be a bug in x_tables.
+        let family = if u32::from(state.pf) == bindings::NFPROTO_IPV6 {
+            Family::Ipv6
+        } else {
+            Family::Ipv4
+        };
         // SAFETY: `targinfo` points to the rule's data, which x_tables
         // checked to be `targetsize` = size_of::<T::Info>() bytes, aligned.
         let info = unsafe { &*par.__bindgen_anon_2.targinfo.cast::<T::Info>() };
         // SAFETY: the skb is valid for the duration of the call.
         let skb = unsafe { SkBuff::from_raw(skb) };
-        T::target(skb, info, &ActionParam { state })
+        T::target(skb, info, &ActionParam { state, family })
     }
 
     /// # Safety
@@ -108,8 +139,11 @@ unsafe impl<const N: usize> Send for Registration<N> {}
 unsafe impl<const N: usize> Sync for Registration<N> {}
 
 impl<const N: usize> Registration<N> {
-    /// Registers target `T` for each of `families` (`NFPROTO_*`).
-    pub(crate) fn new<T: Target>(module: &'static ThisModule, families: [u8; N]) -> Result<Self> {
+    /// Registers target `T` for each of `families`.
+    pub(crate) fn new<T: Target>(
+        module: &'static ThisModule,
+        families: [Family; N],
+    ) -> Result<Self> {
         const { assert!(N > 0, "register at least one family") };
         let targetsize = u32::try_from(size_of::<T::Info>()).map_err(|_| EINVAL)?;
         let mut name = [0 as ffi::c_char; 29];
@@ -125,7 +159,7 @@ impl<const N: usize> Registration<N> {
                 Opaque::new(bindings::xt_target {
                     name,
                     revision: 0,
-                    family: family.into(),
+                    family: family.nfproto(),
                     hooks: T::HOOKS,
                     proto: T::PROTO,
                     targetsize,

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Reading an incoming IPv4/TCP header and writing the reply's, as bytes.
+//! Reading an incoming IPv4/TCP or IPv6/TCP header and writing the reply's,
+//! as bytes.
 //!
 //! Shared verbatim by the kernel module and the host crate `tarpit-logic`:
-//! the kernel copies the first [`IPV4_TCP_LEN`] bytes of a packet out of
-//! its skb, and sends the bytes [`build_ipv4_reply`] returns.
+//! the kernel copies the first [`IPV4_TCP_LEN`] or [`IPV6_TCP_LEN`] bytes of
+//! a packet out of its skb, and sends the bytes [`build_ipv4_reply`] or
+//! [`build_ipv6_reply`] returns.
 
 use super::decision::{Flags, Reply, Segment};
 
@@ -12,7 +14,12 @@ use super::decision::{Flags, Reply, Segment};
 /// is parsed of an incoming packet, and all of a reply.
 pub const IPV4_TCP_LEN: usize = 40;
 
+/// An IPv6 header without extension headers plus a TCP header without
+/// options: what is parsed of an incoming packet, and all of a reply.
+pub const IPV6_TCP_LEN: usize = 60;
+
 const IPV4_HEADER_LEN: usize = 20;
+const IPV6_HEADER_LEN: usize = 40;
 const TCP_HEADER_LEN: usize = 20;
 const IPPROTO_TCP: u8 = 6;
 /// The IPv4 flags and fragment offset field: MF (0x2000) and the offset.
@@ -24,7 +31,8 @@ const IP_DF: u16 = 0x4000;
 pub enum NoReply {
     /// Shorter than an IPv4 and a TCP header.
     Truncated,
-    /// Not IPv4, a header length below 20 bytes, or lengths that disagree.
+    /// Not the IP version expected, a header length below 20 bytes, or
+    /// lengths that disagree.
     Malformed,
     /// IP options: a reply would have to handle (e.g. source routes) them.
     IpOptions,
@@ -32,6 +40,10 @@ pub enum NoReply {
     Fragment,
     /// Not TCP.
     NotTcp,
+    /// An IPv6 extension header before TCP. Never answered, deliberately:
+    /// a routing header would ask the reply to take another path, and a
+    /// fragment header means the segment's checksum cannot be checked.
+    ExtensionHeader,
     /// A TCP data offset below 5 or past the end of the packet.
     BadDataOffset,
     /// A source or destination that must never be answered (multicast,
@@ -68,6 +80,31 @@ pub const fn ipv4_unicast(addr: [u8; 4]) -> bool {
     !matches!(addr, [0, 0, 0, 0]) && addr[0] < 224
 }
 
+/// An incoming IPv6 TCP segment, as far as a reply needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ipv6Segment {
+    /// Source address.
+    pub saddr: [u8; 16],
+    /// Destination address.
+    pub daddr: [u8; 16],
+    /// Source port.
+    pub sport: u16,
+    /// Destination port.
+    pub dport: u16,
+    /// The TCP fields the decision looks at.
+    pub segment: Segment,
+}
+
+/// Whether an IPv6 address may be the source or destination of a segment we
+/// answer: not unspecified, loopback, multicast (ff00::/8) or IPv4-mapped.
+pub fn ipv6_unicast(addr: [u8; 16]) -> bool {
+    let unspecified = addr == [0; 16];
+    let mut loopback = [0u8; 16];
+    loopback[15] = 1;
+    let v4_mapped = addr[..10] == [0; 10] && addr[10..12] == [0xff, 0xff];
+    !(unspecified || addr == loopback || addr[0] == 0xff || v4_mapped)
+}
+
 /// Parses the first bytes of a packet (`head`, at least [`IPV4_TCP_LEN`]
 /// of them when the packet has that many) whose whole length is `len`.
 pub fn parse_ipv4(head: &[u8], len: usize) -> Result<Ipv4Segment, NoReply> {
@@ -99,25 +136,70 @@ pub fn parse_ipv4(head: &[u8], len: usize) -> Result<Ipv4Segment, NoReply> {
     if !ipv4_unicast(saddr) || !ipv4_unicast(daddr) {
         return Err(NoReply::BadAddress);
     }
-    let tcp = &head[IPV4_HEADER_LEN..];
+    let (sport, dport, segment) = tcp_fields(&head[IPV4_HEADER_LEN..], len - IPV4_HEADER_LEN)?;
+    Ok(Ipv4Segment {
+        saddr,
+        daddr,
+        sport,
+        dport,
+        segment,
+    })
+}
+
+/// The ports and decision fields of a TCP header (`tcp`, at least 20
+/// bytes) in a segment of `tcp_len` bytes.
+fn tcp_fields(tcp: &[u8], tcp_len: usize) -> Result<(u16, u16, Segment), NoReply> {
     let doff = usize::from(tcp[12] >> 4) * 4;
-    let tcp_len = len - IPV4_HEADER_LEN;
     if doff < TCP_HEADER_LEN || doff > tcp_len {
         return Err(NoReply::BadDataOffset);
     }
     let payload_len = u32::try_from(tcp_len - doff).map_err(|_| NoReply::Malformed)?;
-    Ok(Ipv4Segment {
+    let segment = Segment {
+        seq: be32(tcp, 4),
+        ack_seq: be32(tcp, 8),
+        flags: Flags(tcp[13]),
+        window: be16(tcp, 14),
+        payload_len,
+    };
+    Ok((be16(tcp, 0), be16(tcp, 2), segment))
+}
+
+/// Parses the first bytes of an IPv6 packet (`head`, at least
+/// [`IPV6_TCP_LEN`] of them when the packet has that many) whose whole
+/// length is `len`.
+pub fn parse_ipv6(head: &[u8], len: usize) -> Result<Ipv6Segment, NoReply> {
+    if head.len() < IPV6_TCP_LEN || len < IPV6_TCP_LEN {
+        return Err(NoReply::Truncated);
+    }
+    if head[0] >> 4 != 6 {
+        return Err(NoReply::Malformed);
+    }
+    // The kernel trims a packet to its payload length; a jumbogram (0) has
+    // a hop-by-hop option, which is an extension header anyway.
+    if usize::from(be16(head, 4)) + IPV6_HEADER_LEN != len {
+        return Err(NoReply::Malformed);
+    }
+    match head[6] {
+        IPPROTO_TCP => {}
+        // Hop-by-hop, routing, fragment, ESP, AH, destination options,
+        // mobility, HIP, shim6.
+        0 | 43 | 44 | 50 | 51 | 60 | 135 | 139 | 140 => return Err(NoReply::ExtensionHeader),
+        _ => return Err(NoReply::NotTcp),
+    }
+    let mut saddr = [0u8; 16];
+    let mut daddr = [0u8; 16];
+    saddr.copy_from_slice(&head[8..24]);
+    daddr.copy_from_slice(&head[24..40]);
+    if !ipv6_unicast(saddr) || !ipv6_unicast(daddr) {
+        return Err(NoReply::BadAddress);
+    }
+    let (sport, dport, segment) = tcp_fields(&head[IPV6_HEADER_LEN..], len - IPV6_HEADER_LEN)?;
+    Ok(Ipv6Segment {
         saddr,
         daddr,
-        sport: be16(tcp, 0),
-        dport: be16(tcp, 2),
-        segment: Segment {
-            seq: be32(tcp, 4),
-            ack_seq: be32(tcp, 8),
-            flags: Flags(tcp[13]),
-            window: be16(tcp, 14),
-            payload_len,
-        },
+        sport,
+        dport,
+        segment,
     })
 }
 
@@ -141,6 +223,20 @@ fn csum_fold(mut sum: u32) -> u16 {
     !(sum as u16)
 }
 
+/// Writes a TCP header without options into `tcp` (20 bytes), checksum
+/// left 0, and returns the one's complement sum of it.
+fn write_tcp(tcp: &mut [u8], sport: u16, dport: u16, reply: &Reply) -> u32 {
+    tcp[0..2].copy_from_slice(&sport.to_be_bytes());
+    tcp[2..4].copy_from_slice(&dport.to_be_bytes());
+    tcp[4..8].copy_from_slice(&reply.seq.to_be_bytes());
+    tcp[8..12].copy_from_slice(&reply.ack_seq.to_be_bytes());
+    // 20 bytes are 5 words: the data offset fits its four bits.
+    tcp[12] = ((TCP_HEADER_LEN / 4) as u8) << 4;
+    tcp[13] = reply.flags.0;
+    tcp[14..16].copy_from_slice(&reply.window.to_be_bytes());
+    csum_add(0, tcp)
+}
+
 /// The reply to `incoming`: an IPv4 header (no options, DF, ID 0, TTL
 /// `ttl`) and a TCP header (no options, no data), both checksums filled in.
 pub fn build_ipv4_reply(incoming: &Ipv4Segment, reply: &Reply, ttl: u8) -> [u8; IPV4_TCP_LEN] {
@@ -157,19 +253,36 @@ pub fn build_ipv4_reply(incoming: &Ipv4Segment, reply: &Reply, ttl: u8) -> [u8; 
     let ip_check = csum_fold(csum_add(0, &p[..IPV4_HEADER_LEN]));
     p[10..12].copy_from_slice(&ip_check.to_be_bytes());
 
-    let t = IPV4_HEADER_LEN;
-    p[t..t + 2].copy_from_slice(&incoming.dport.to_be_bytes());
-    p[t + 2..t + 4].copy_from_slice(&incoming.sport.to_be_bytes());
-    p[t + 4..t + 8].copy_from_slice(&reply.seq.to_be_bytes());
-    p[t + 8..t + 12].copy_from_slice(&reply.ack_seq.to_be_bytes());
-    p[t + 12] = ((TCP_HEADER_LEN / 4) as u8) << 4;
-    p[t + 13] = reply.flags.0;
-    p[t + 14..t + 16].copy_from_slice(&reply.window.to_be_bytes());
+    let (ip, tcp) = p.split_at_mut(IPV4_HEADER_LEN);
+    let mut sum = write_tcp(tcp, incoming.dport, incoming.sport, reply);
     // Pseudo-header: addresses, protocol, TCP length (RFC 9293, 3.1).
-    let mut sum = csum_add(0, &p[12..20]);
-    sum += u32::from(IPPROTO_TCP) + TCP_HEADER_LEN as u32;
-    let tcp_check = csum_fold(csum_add(sum, &p[t..]));
-    p[t + 16..t + 18].copy_from_slice(&tcp_check.to_be_bytes());
+    sum = csum_add(sum, &ip[12..20]) + u32::from(IPPROTO_TCP) + TCP_HEADER_LEN as u32;
+    tcp[16..18].copy_from_slice(&csum_fold(sum).to_be_bytes());
+    p
+}
+
+/// The reply to `incoming`: an IPv6 header (no extension headers, traffic
+/// class and flow label 0, hop limit `hop_limit`) and a TCP header (no
+/// options, no data) with its checksum filled in.
+pub fn build_ipv6_reply(
+    incoming: &Ipv6Segment,
+    reply: &Reply,
+    hop_limit: u8,
+) -> [u8; IPV6_TCP_LEN] {
+    let mut p = [0u8; IPV6_TCP_LEN];
+    p[0] = 0x60;
+    // 20 bytes of TCP header is the whole payload.
+    p[4..6].copy_from_slice(&(TCP_HEADER_LEN as u16).to_be_bytes());
+    p[6] = IPPROTO_TCP;
+    p[7] = hop_limit;
+    p[8..24].copy_from_slice(&incoming.daddr);
+    p[24..40].copy_from_slice(&incoming.saddr);
+
+    let (ip, tcp) = p.split_at_mut(IPV6_HEADER_LEN);
+    let mut sum = write_tcp(tcp, incoming.dport, incoming.sport, reply);
+    // Pseudo-header: addresses, upper-layer length, next header (RFC 8200, 8.1).
+    sum = csum_add(sum, &ip[8..40]) + TCP_HEADER_LEN as u32 + u32::from(IPPROTO_TCP);
+    tcp[16..18].copy_from_slice(&csum_fold(sum).to_be_bytes());
     p
 }
 
@@ -272,6 +385,106 @@ mod tests {
         assert_eq!(back.segment.window, 5);
         assert_eq!(r[8], 64, "TTL");
         assert_eq!(&r[6..8], &[0x40, 0], "DF, no fragment");
+    }
+
+    /// An IPv6 SYN from fd00::1 port 40000 to fd00::2 port 135, with 4
+    /// bytes of TCP options (MSS).
+    fn syn6() -> [u8; 64] {
+        let mut p = [0u8; 64];
+        p[0] = 0x60;
+        p[4..6].copy_from_slice(&24u16.to_be_bytes());
+        p[6] = 6;
+        p[7] = 64;
+        p[8] = 0xfd;
+        p[23] = 1;
+        p[24] = 0xfd;
+        p[39] = 2;
+        p[40..42].copy_from_slice(&40000u16.to_be_bytes());
+        p[42..44].copy_from_slice(&135u16.to_be_bytes());
+        p[44..48].copy_from_slice(&7u32.to_be_bytes());
+        p[52] = 6 << 4;
+        p[53] = Flags::SYN.0;
+        p[54..56].copy_from_slice(&64800u16.to_be_bytes());
+        p[60..64].copy_from_slice(&[2, 4, 0x05, 0xa0]);
+        p
+    }
+
+    #[test]
+    fn parses_an_ipv6_syn() {
+        let p = syn6();
+        let s = parse_ipv6(&p[..IPV6_TCP_LEN], p.len()).unwrap();
+        assert_eq!((s.saddr[0], s.saddr[15], s.daddr[15]), (0xfd, 1, 2));
+        assert_eq!((s.sport, s.dport), (40000, 135));
+        assert_eq!(s.segment.seq, 7);
+        assert_eq!(s.segment.flags, Flags::SYN);
+        assert_eq!(s.segment.window, 64800);
+        assert_eq!(s.segment.payload_len, 0);
+    }
+
+    #[test]
+    fn ipv6_refuses_what_must_not_be_answered() {
+        let cases: [(Mangle6, NoReply); 9] = [
+            (|p| p[0] = 0x40, NoReply::Malformed),
+            (|p| p[5] = 23, NoReply::Malformed),
+            (|p| p[6] = 0, NoReply::ExtensionHeader),
+            (|p| p[6] = 43, NoReply::ExtensionHeader),
+            (|p| p[6] = 44, NoReply::ExtensionHeader),
+            (|p| p[6] = 17, NoReply::NotTcp),
+            (|p| p[24] = 0xff, NoReply::BadAddress),
+            (|p| p[8..24].copy_from_slice(&[0; 16]), NoReply::BadAddress),
+            (|p| p[52] = 3 << 4, NoReply::BadDataOffset),
+        ];
+        for (i, (mangle, want)) in cases.iter().enumerate() {
+            let mut p = syn6();
+            mangle(&mut p);
+            assert_eq!(parse_ipv6(&p[..60], p.len()), Err(*want), "case {i}");
+        }
+        let p = syn6();
+        assert_eq!(parse_ipv6(&p[..59], 59), Err(NoReply::Truncated));
+    }
+
+    /// Damages a valid IPv6 packet in one way.
+    type Mangle6 = fn(&mut [u8; 64]);
+
+    #[test]
+    fn ipv6_unicast_excludes_special_addresses() {
+        let mut a = [0u8; 16];
+        assert!(!ipv6_unicast(a), "unspecified");
+        a[15] = 1;
+        assert!(!ipv6_unicast(a), "loopback");
+        a[10] = 0xff;
+        a[11] = 0xff;
+        assert!(!ipv6_unicast(a), "IPv4-mapped");
+        let mut m = [0u8; 16];
+        m[0] = 0xff;
+        assert!(!ipv6_unicast(m), "multicast");
+        let mut ll = [0u8; 16];
+        ll[0] = 0xfe;
+        ll[1] = 0x80;
+        ll[15] = 9;
+        assert!(ipv6_unicast(ll), "link-local is unicast");
+    }
+
+    #[test]
+    fn ipv6_reply_has_swapped_endpoints_and_a_valid_checksum() {
+        let p = syn6();
+        let s = parse_ipv6(&p[..60], 64).unwrap();
+        let reply = Reply {
+            seq: 99,
+            ack_seq: 8,
+            flags: Flags::SYN_ACK,
+            window: 5,
+        };
+        let r = build_ipv6_reply(&s, &reply, 128);
+        let sum = csum_add(csum_add(0, &r[8..40]) + 20 + 6, &r[40..]);
+        assert_eq!(csum_fold(sum), 0, "TCP checksum");
+        assert_eq!(r[7], 128, "hop limit");
+        let back = parse_ipv6(&r, r.len()).unwrap();
+        assert_eq!((back.saddr, back.daddr), (s.daddr, s.saddr));
+        assert_eq!((back.sport, back.dport), (135, 40000));
+        assert_eq!((back.segment.seq, back.segment.ack_seq), (99, 8));
+        assert_eq!(back.segment.flags, Flags::SYN_ACK);
+        assert_eq!(back.segment.window, 5);
     }
 
     #[test]

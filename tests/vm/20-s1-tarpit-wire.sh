@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # S1 on the wire: `iptables -A INPUT -p tcp -m tcp --dport 135 -j TARPIT`,
-# with iptables-legacy and iptables-nft. Hand-made segments of every kind
-# get exactly the reply the tarpit mode prescribes (tests/vm/s1_wire.py).
+# and the same with ip6tables, legacy and nft. Hand-made segments of every
+# kind get exactly the reply the tarpit mode prescribes (tests/vm/s1_wire.py).
+# (Reading xtables-addons' code, its tarpit mode never answers over IPv6.)
 . "$(dirname "$0")/lib.sh"
 
 load_module || { fail "the module loads"; finish; }
@@ -17,5 +18,14 @@ for v in $IPTABLES_VARIANTS; do
 		dump_rules "$v"
 	fi
 	in_srv "iptables-$v" -F INPUT
+
+	echo "--- ip6tables-$v"
+	in_srv "ip6tables-$v" -A INPUT -p tcp -m tcp --dport 135 -j TARPIT ||
+		{ fail "ip6tables-$v accepts the S1 rule"; continue; }
+	if ! in_cli python3 "$repo/tests/vm/s1_wire.py" fd00::1 fd00::2 135; then
+		fail "the S1 wire behaviour over IPv6 with ip6tables-$v (see above)"
+		in_srv "ip6tables-$v" -L -v -n
+	fi
+	in_srv "ip6tables-$v" -F INPUT
 done
 finish

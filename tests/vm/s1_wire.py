@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """S1 on the wire, tarpit mode: every kind of incoming segment against the
-reply it must get (shared/reference-behaviour.md). Runs in the client
-namespace; the tarpit at DST holds port 135."""
+reply it must get (shared/reference-behaviour.md), over IPv4 or IPv6 (by the
+addresses given). Runs in the client namespace; the tarpit at DST holds
+PORT. Usage: s1_wire.py SRC DST PORT"""
 
 import random
+import socket
 import sys
 
 from tcpprobe import ACK, FIN, PSH, RST, SYN, URG, Prober, flag_names
@@ -28,6 +30,7 @@ def show(replies):
 
 
 p = Prober(SRC, DST)
+DST = p.dst
 sport = random.randint(20000, 30000)
 S = random.getrandbits(32)
 mss = bytes([2, 4, 0x05, 0xB4])
@@ -42,7 +45,8 @@ if r:
     check(a["window"] == 5, "the SYN/ACK advertises window 5", a["window"])
     check(a["doff"] == 20 and a["options"] == b"", "the SYN/ACK carries no TCP options", a["doff"])
     check(a["seq"] != 0, "the SYN/ACK's sequence number is not the constant 0", a["seq"])
-    check(a["df"] and a["ttl"] > 1, "the reply has DF and a normal TTL", (a["df"], a["ttl"]))
+    check(a["df"] and a["ttl"] > 1, "the reply has DF (IPv4) and a normal TTL or hop limit",
+          (a["df"], a["ttl"]))
     check(a["src"] == DST and a["dst"] == SRC, "the reply goes back from the tarpit to us")
     isn = a["seq"]
     again = p.send(sport, PORT, SYN, seq=S, options=mss)
@@ -81,8 +85,14 @@ check(len(r) == 1 and r[0]["flags"] == RST and r[0]["seq"] == Y and r[0]["window
 
 r = p.send(sport + 3, PORT, SYN, seq=S, bad_checksum=True)
 check(r == [], "a SYN with a bad TCP checksum gets no reply", show(r))
-r = p.send(sport + 4, PORT, SYN, seq=S, ip_options=bytes([1, 1, 1, 0]))
-check(r == [], "a SYN with IP options gets no reply", show(r))
+if p.v6:
+    # A hop-by-hop header with padding only, then TCP.
+    hbh = bytes([socket.IPPROTO_TCP, 0, 1, 4, 0, 0, 0, 0])
+    r = p.send(sport + 4, PORT, SYN, seq=S, ext_headers=hbh, ext_first=0)
+    check(r == [], "a SYN behind an extension header gets no reply", show(r))
+else:
+    r = p.send(sport + 4, PORT, SYN, seq=S, ip_options=bytes([1, 1, 1, 0]))
+    check(r == [], "a SYN with IP options gets no reply", show(r))
 r = p.send(sport + 5, PORT, SYN, seq=S, doff=15)
 check(r == [], "a SYN whose data offset points past its end gets no reply", show(r))
 

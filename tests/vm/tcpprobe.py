@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Hand-made IPv4/TCP segments and the replies they get, for the VM tests.
+"""Hand-made IPv4/TCP and IPv6/TCP segments and the replies they get, for
+the VM tests.
 
-Segments go out through a raw IPPROTO_RAW socket (we write the IP header),
-replies are read from a raw IPPROTO_TCP socket, which sees a copy of every
-TCP packet arriving in the namespace.
+Segments go out through a raw IPPROTO_RAW socket (we write the IP header);
+replies are read from an AF_PACKET socket on the interface, which sees whole
+frames of both families.
 """
 
 import select
@@ -50,36 +51,67 @@ def segment(src, dst, sport, dport, flags, seq=0, ack=0, window=29200,
     return ip + tcp
 
 
+def segment6(src, dst, sport, dport, flags, seq=0, ack=0, window=29200,
+             payload=b"", options=b"", hop_limit=64, ext_headers=b"", ext_first=0,
+             bad_checksum=False, doff=None):
+    """An IPv6 packet holding one TCP segment; `ext_headers` are inserted
+    raw before it, `ext_first` being the first one's type."""
+    if doff is None:
+        doff = (20 + len(options)) // 4
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, doff << 4, flags,
+                      window, 0, 0) + options + payload
+    s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+    pseudo = s + d + struct.pack("!IxxxB", len(tcp), socket.IPPROTO_TCP)
+    csum = checksum(pseudo + tcp) ^ (0x5555 if bad_checksum else 0)
+    tcp = tcp[:16] + struct.pack("!H", csum) + tcp[18:]
+    nxt = ext_first if ext_headers else socket.IPPROTO_TCP
+    ip = struct.pack("!IHBB16s16s", 0x60000000, len(ext_headers) + len(tcp), nxt,
+                     hop_limit, s, d)
+    return ip + ext_headers + tcp
+
+
 def parse(packet):
-    """The fields of an IPv4/TCP packet, or None."""
-    if len(packet) < 40 or packet[0] >> 4 != 4 or packet[9] != socket.IPPROTO_TCP:
+    """The fields of an IPv4/TCP or IPv6/TCP packet (no IPv6 extension
+    headers), or None."""
+    if len(packet) >= 40 and packet[0] >> 4 == 4 and packet[9] == socket.IPPROTO_TCP:
+        ihl = (packet[0] & 15) * 4
+        ip = {"src": socket.inet_ntoa(packet[12:16]), "dst": socket.inet_ntoa(packet[16:20]),
+              "ttl": packet[8], "df": bool(packet[6] & 0x40)}
+    elif len(packet) >= 60 and packet[0] >> 4 == 6 and packet[6] == socket.IPPROTO_TCP:
+        ihl = 40
+        ip = {"src": socket.inet_ntop(socket.AF_INET6, packet[8:24]),
+              "dst": socket.inet_ntop(socket.AF_INET6, packet[24:40]),
+              "ttl": packet[7], "df": True}
+    else:
         return None
-    ihl = (packet[0] & 15) * 4
     tcp = packet[ihl:]
     sport, dport, seq, ack, off, flags, window, csum, urg = struct.unpack(
         "!HHIIBBHHH", tcp[:20])
     doff = (off >> 4) * 4
-    return {
-        "src": socket.inet_ntoa(packet[12:16]), "dst": socket.inet_ntoa(packet[16:20]),
-        "ttl": packet[8], "df": bool(packet[6] & 0x40), "ip_id": struct.unpack("!H", packet[4:6])[0],
-        "sport": sport, "dport": dport, "seq": seq, "ack": ack, "flags": flags,
-        "window": window, "doff": doff, "options": tcp[20:doff],
-        "payload_len": len(packet) - ihl - doff, "urg": urg,
-    }
+    return dict(ip, sport=sport, dport=dport, seq=seq, ack=ack, flags=flags,
+                window=window, doff=doff, options=tcp[20:doff],
+                payload_len=len(packet) - ihl - doff, urg=urg)
 
 
 class Prober:
-    """Sends segments from `src` to `dst` and collects the replies."""
+    """Sends segments from `src` to `dst` (both IPv4 or both IPv6) out of
+    interface `dev`, and collects the replies."""
 
-    def __init__(self, src, dst):
+    def __init__(self, src, dst, dev="veth0"):
         self.src, self.dst = src, dst
-        self.tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-        self.rx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+        self.v6 = ":" in dst
+        if self.v6:
+            self.dst = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, dst))
+        family = socket.AF_INET6 if self.v6 else socket.AF_INET
+        self.tx = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        self.rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        self.rx.bind((dev, 0))
 
     def send(self, sport, dport, flags, wait=0.5, **fields):
         """Sends one segment; returns the replies to it within `wait` s."""
         self.drain()
-        pkt = segment(self.src, self.dst, sport, dport, flags, **fields)
+        build = segment6 if self.v6 else segment
+        pkt = build(self.src, self.dst, sport, dport, flags, **fields)
         self.tx.sendto(pkt, (self.dst, 0))
         return self.collect(sport, dport, wait)
 
@@ -92,7 +124,10 @@ class Prober:
         while (left := end - time.monotonic()) > 0:
             if not select.select([self.rx], [], [], left)[0]:
                 break
-            p = parse(self.rx.recv(65535))
+            frame, addr = self.rx.recvfrom(65535)
+            if addr[2] == socket.PACKET_OUTGOING:
+                continue
+            p = parse(frame[14:])
             if p and p["src"] == self.dst and p["sport"] == dport and p["dport"] == sport:
                 replies.append(p)
         return replies
