@@ -12,7 +12,7 @@ pub enum Mode {
     Tarpit = 0,
     /// Look like a real but slow host that lets data trickle in.
     Honeypot = 1,
-    /// Kill the connection with a RST.
+    /// Kill the connection with a RST (but never answer a RST).
     Reset = 2,
 }
 
@@ -112,6 +112,9 @@ pub fn decide(mode: Mode, seg: &Segment, entropy: &mut impl Entropy) -> Option<R
     match mode {
         Mode::Tarpit => tarpit(seg, entropy),
         Mode::Honeypot => honeypot(seg, entropy),
+        // RFC 9293: a RST is never sent in response to a RST (xtables-addons
+        // does; two such hosts could keep answering each other).
+        Mode::Reset if seg.flags.has(Flags::RST) => None,
         Mode::Reset => Some(reset(seg)),
     }
 }
@@ -300,11 +303,26 @@ mod tests {
     }
 
     #[test]
-    fn reset_answers_everything_with_rst() {
+    fn reset_answers_everything_but_rst_with_rst() {
         for bits in 0..=255u8 {
-            let r = decide(Mode::Reset, &seg(bits), &mut Fixed(9, 9)).unwrap();
+            let r = decide(Mode::Reset, &seg(bits), &mut Fixed(9, 9));
+            if Flags(bits).has(Flags::RST) {
+                assert_eq!(r, None, "flags {bits:#04x}");
+                continue;
+            }
+            let r = r.unwrap();
             assert_eq!(r.flags, Flags::RST, "flags {bits:#04x}");
             assert_eq!((r.seq, r.ack_seq, r.window), (5000, 0, 0));
+        }
+    }
+
+    /// No mode ever answers a RST.
+    #[test]
+    fn no_mode_answers_rst() {
+        for mode in [Mode::Tarpit, Mode::Honeypot, Mode::Reset] {
+            for bits in (0..=255u8).filter(|b| Flags(*b).has(Flags::RST)) {
+                assert_eq!(decide(mode, &seg(bits), &mut Fixed(1, 1)), None, "{mode:?} {bits:#04x}");
+            }
         }
     }
 
