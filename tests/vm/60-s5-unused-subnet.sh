@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# S5, the tarpit for an unused subnet, with iptables-legacy and iptables-nft:
+#  - routed: a router tarpits the unused 10.2.0.0/24 in FORWARD; every TCP
+#    connection to any of its addresses is held, ping to it is dropped, and
+#    the real host behind the router stays reachable;
+#  - LaBrea-like, on one L2 segment (a bridge): scripts/tarpit-subnet makes
+#    the router answer ARP for the unused 10.3.0.128/25 of the LAN, and a
+#    client connecting to such an address is held, while the real host at
+#    10.3.0.5 on the same LAN is not captured.
+. "$(dirname "$0")/lib.sh"
+RTR=tp-rtr HOST=tp-host SW=tp-sw
+in_rtr() { ip netns exec "$RTR" "$@"; }
+in_host() { ip netns exec "$HOST" "$@"; }
+
+cleanup_s5() {
+	cleanup_hosts
+	for ns in "$RTR" "$HOST" "$SW"; do
+		ip netns exec "$ns" nft flush ruleset 2>/dev/null
+		ip netns exec "$ns" iptables-legacy -F 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	unload_module
+}
+
+# link NS-A DEV-A NS-B DEV-B: a veth pair between two namespaces, up.
+link() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
+		ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+setup_s5() {
+	setup_hosts || return 1
+	ip netns del "$CLI" # setup_hosts' own link is not used here
+	ip netns add "$CLI"
+	for ns in "$RTR" "$HOST" "$SW"; do
+		ip netns del "$ns" 2>/dev/null
+		ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+	done
+	ip -n "$CLI" link set lo up
+	trap cleanup_s5 EXIT
+	# Routed: client -- router -- real host; 10.2.0.0/24 unused.
+	link "$CLI" c0 "$RTR" r0 && link "$RTR" r1 "$HOST" h0 || return 1
+	ip -n "$CLI" addr add 10.0.0.1/24 dev c0 && ip -n "$CLI" route add default via 10.0.0.254
+	ip -n "$RTR" addr add 10.0.0.254/24 dev r0 && ip -n "$RTR" addr add 10.1.0.254/24 dev r1
+	ip -n "$HOST" addr add 10.1.0.1/24 dev h0 && ip -n "$HOST" route add default via 10.1.0.254
+	in_rtr sysctl -qw net.ipv4.ip_forward=1
+	in_rtr ip link add sink0 type dummy && in_rtr ip link set sink0 up
+	in_rtr ip route add 10.2.0.0/24 dev sink0
+	# One LAN (a bridge in its own namespace): client .1, real host .5, router .254.
+	ip -n "$SW" link add br0 type bridge && ip -n "$SW" link set br0 up
+	link "$CLI" c1 "$SW" s1 && link "$HOST" h1 "$SW" s2 && link "$RTR" r2 "$SW" s3 || return 1
+	for p in s1 s2 s3; do ip -n "$SW" link set "$p" master br0; done
+	ip -n "$CLI" addr add 10.3.0.1/24 dev c1
+	ip -n "$HOST" addr add 10.3.0.5/24 dev h1
+	ip -n "$RTR" addr add 10.3.0.254/24 dev r2
+	in_host python3 -m http.server 80 >/dev/null 2>&1 &
+	wait_listen "$HOST" 80
+}
+
+# held ADDR PORT: a client connection to ADDR:PORT succeeds and is held.
+held() {
+	in_cli python3 - "$1" "$2" <<'PY'
+import fcntl, socket, struct, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.send(b"hello")
+time.sleep(1.5)
+state = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
+outq = struct.unpack("i", fcntl.ioctl(s.fileno(), 0x5411, b"\0" * 4))[0]
+sys.exit(0 if state == 1 and outq == 5 else 1)
+PY
+}
+
+load_module || { fail "the module loads"; finish; }
+for v in $IPTABLES_VARIANTS; do
+	echo "--- iptables-$v: routed"
+	setup_s5 || { fail "the S5 namespaces are set up"; finish; }
+	in_rtr "iptables-$v" -A FORWARD -d 10.2.0.0/24 -p tcp -j TARPIT
+	in_rtr "iptables-$v" -A FORWARD -d 10.2.0.0/24 -j DROP
+	for target in 10.2.0.1:80 10.2.0.77:22 10.2.0.254:445; do
+		held "${target%:*}" "${target#*:}" && pass "a connection to unused $target is held" ||
+			fail "a connection to unused $target is accepted and held (window 0, data unacknowledged)"
+	done
+	in_cli ping -c 2 -W 1 -q 10.2.0.5 >/dev/null 2>&1 && fail "ping to the unused block is dropped" ||
+		pass "ping to the unused block is dropped"
+	code=$(in_cli curl -s -o /dev/null -m 10 -w '%{http_code}' http://10.1.0.1/)
+	[ "$code" = 200 ] && pass "the real host behind the router stays reachable" ||
+		fail "the real host behind the router stays reachable; HTTP $code"
+
+	echo "--- iptables-$v: one LAN, proxy ARP (scripts/tarpit-subnet)"
+	in_rtr "$repo/scripts/tarpit-subnet" add r2 10.3.0.128/25 "iptables-$v" ||
+		fail "scripts/tarpit-subnet sets up 10.3.0.128/25"
+	for target in 10.3.0.200:445 10.3.0.129:135; do
+		held "${target%:*}" "${target#*:}" && pass "a LAN client's connection to unused $target is held" ||
+			fail "a LAN client's connection to unused $target is held"
+	done
+	mac=$(in_cli ip neigh show 10.3.0.200 | awk '{ print $5 }')
+	rmac=$(in_rtr cat /sys/class/net/r2/address)
+	[ "$mac" = "$rmac" ] && pass "the router answered ARP for the unused address ($mac)" ||
+		fail "the router answers ARP for the unused address; neighbour entry: $mac, router: $rmac"
+	code=$(in_cli curl -s -o /dev/null -m 10 -w '%{http_code}' http://10.3.0.5/)
+	[ "$code" = 200 ] && pass "the real host on the LAN is not captured" ||
+		fail "the real host on the LAN (10.3.0.5) stays reachable; HTTP $code"
+	in_rtr "$repo/scripts/tarpit-subnet" del r2 10.3.0.128/25 "iptables-$v"
+	[ -z "$(in_rtr "iptables-$v" -S FORWARD | grep -F 10.3.0.128)" ] &&
+		pass "scripts/tarpit-subnet del removes its rules" || fail "scripts/tarpit-subnet del removes its rules"
+	cleanup_s5
+	load_module
+done
+finish
