@@ -13,3 +13,4 @@
 #include <linux/random.h>
 #include "../xt_TARPIT.h"
 #include "helpers.h"
+#include "stats.h"

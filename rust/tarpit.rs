@@ -7,11 +7,12 @@
 use crate::{
     bindings,
     logic::{
-        decision::{decide, Entropy, Mode, Segment},
+        decision::{decide, Entropy, Mode, Reply, Segment},
         packet::{self, Ipv4Segment, Ipv6Segment, NoReply, IPV4_TCP_LEN, IPV6_TCP_LEN},
         siphash,
     },
     skb::SkBuff,
+    stats,
     xtables::{ActionParam, Family, Target},
 };
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -28,12 +29,8 @@ pub(crate) fn init_isn_key() {
     }
 }
 
-/// Why a matched segment got no reply.
+/// Why a matched segment got no reply (counted in `/proc/net/xt_TARPIT`).
 #[derive(Clone, Copy, Debug)]
-#[expect(
-    dead_code,
-    reason = "the reasons are for statistics, which do not exist yet"
-)]
 pub(crate) enum Silence {
     /// Not addressed to this host at the link layer (broadcast, multicast).
     NotHost,
@@ -122,8 +119,8 @@ fn parse(skb: &SkBuff, family: Family) -> Result<Incoming, Silence> {
     .map_err(Silence::Header)
 }
 
-/// Answers the segment in `skb` as `mode` says.
-fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<(), Silence> {
+/// Answers the segment in `skb` as `mode` says; returns the reply sent.
+fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silence> {
     if skb.pkt_type() != bindings::PACKET_HOST {
         return Err(Silence::NotHost);
     }
@@ -164,7 +161,7 @@ fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<(), Silence>
             ttl,
         ),
     };
-    sent.map_err(|_| Silence::SendFailed)
+    sent.map(|()| reply).map_err(|_| Silence::SendFailed)
 }
 
 /// The TARPIT target.
@@ -189,12 +186,11 @@ impl Target for Tarpit {
     }
 
     fn target(skb: &SkBuff, info: &Self::Info, par: &ActionParam<'_>) -> u32 {
-        let result = match Mode::from_variant(info.variant) {
+        let outcome = match Mode::from_variant(info.variant) {
             Some(mode) => reply(skb, mode, par),
             None => Err(Silence::UnknownMode),
         };
-        // Statistics of the outcome come later; silence is not an error.
-        let _ = result;
+        stats::count(par.net(), &outcome);
         // The matched segment is always dropped: the reply is a new packet.
         bindings::NF_DROP
     }

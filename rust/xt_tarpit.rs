@@ -8,6 +8,7 @@ use kernel::prelude::*;
 mod bindings;
 mod logic;
 mod skb;
+mod stats;
 mod tarpit;
 mod xtables;
 
@@ -21,19 +22,25 @@ module! {
     alias: ["ipt_TARPIT", "ip6t_TARPIT"],
 }
 
+// Fields drop in order: the targets go before the counters they use.
 struct XtTarpit {
     _targets: xtables::Registration<2>,
+    _stats: stats::Registration,
 }
 
 impl kernel::Module for XtTarpit {
     fn init(module: &'static ThisModule) -> Result<Self> {
         tarpit::init_isn_key();
+        let stats = stats::Registration::new()?;
         let targets = xtables::Registration::new::<tarpit::Tarpit>(
             module,
             [xtables::Family::Ipv4, xtables::Family::Ipv6],
         )?;
         pr_info!("loaded\n");
-        Ok(XtTarpit { _targets: targets })
+        Ok(XtTarpit {
+            _targets: targets,
+            _stats: stats,
+        })
     }
 }
 

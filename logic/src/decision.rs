@@ -321,7 +321,11 @@ mod tests {
     fn no_mode_answers_rst() {
         for mode in [Mode::Tarpit, Mode::Honeypot, Mode::Reset] {
             for bits in (0..=255u8).filter(|b| Flags(*b).has(Flags::RST)) {
-                assert_eq!(decide(mode, &seg(bits), &mut Fixed(1, 1)), None, "{mode:?} {bits:#04x}");
+                assert_eq!(
+                    decide(mode, &seg(bits), &mut Fixed(1, 1)),
+                    None,
+                    "{mode:?} {bits:#04x}"
+                );
             }
         }
     }

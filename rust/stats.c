@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per network namespace counters, in C because they are made of C's
+ * per-net, per-CPU and seq_file machinery (net_generic, this_cpu_inc,
+ * proc_create_net_single), which the kernel crate does not wrap. The
+ * counters live and die with their namespace; incrementing one is a
+ * per-CPU add, without locks or shared cache lines.
+ */
+#include <linux/percpu.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include "stats.h"
+
+static const char *const tarpit_counter_names[TARPIT_NR_COUNTERS] = {
+	[TARPIT_PACKETS] = "packets",
+	[TARPIT_SYN_ACK_SENT] = "syn_ack_sent",
+	[TARPIT_ZERO_WINDOW_ACK_SENT] = "zero_window_ack_sent",
+	[TARPIT_ACK_SENT] = "ack_sent",
+	[TARPIT_RST_SENT] = "rst_sent",
+	[TARPIT_NO_REPLY_BY_MODE] = "no_reply_by_mode",
+	[TARPIT_NO_REPLY_NOT_HOST] = "no_reply_not_host",
+	[TARPIT_NO_REPLY_NOT_UNICAST] = "no_reply_not_unicast",
+	[TARPIT_NO_REPLY_TRUNCATED] = "no_reply_truncated",
+	[TARPIT_NO_REPLY_MALFORMED] = "no_reply_malformed",
+	[TARPIT_NO_REPLY_IP_OPTIONS] = "no_reply_ip_options",
+	[TARPIT_NO_REPLY_FRAGMENT] = "no_reply_fragment",
+	[TARPIT_NO_REPLY_NOT_TCP] = "no_reply_not_tcp",
+	[TARPIT_NO_REPLY_BAD_DATA_OFFSET] = "no_reply_bad_data_offset",
+	[TARPIT_NO_REPLY_BAD_CHECKSUM] = "no_reply_bad_checksum",
+	[TARPIT_NO_REPLY_ROUTE_FAILED] = "no_reply_route_failed",
+};
+
+struct tarpit_counters {
+	u64 count[TARPIT_NR_COUNTERS];
+};
+
+struct tarpit_net {
+	struct tarpit_counters __percpu *counters;
+};
+
+static unsigned int tarpit_net_id __read_mostly;
+
+static int tarpit_stats_show(struct seq_file *seq, void *v)
+{
+	struct tarpit_net *tn = net_generic(seq_file_single_net(seq), tarpit_net_id);
+	unsigned int i;
+	int cpu;
+
+	for (i = 0; i < TARPIT_NR_COUNTERS; i++) {
+		u64 sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu_ptr(tn->counters, cpu)->count[i]);
+		seq_printf(seq, "%s %llu\n", tarpit_counter_names[i], sum);
+	}
+	return 0;
+}
+
+static int __net_init tarpit_net_init(struct net *net)
+{
+	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
+
+	tn->counters = alloc_percpu(struct tarpit_counters);
+	if (!tn->counters)
+		return -ENOMEM;
+	/* World-readable: /proc/net shows only the reader's own namespace. */
+	if (!proc_create_net_single("xt_TARPIT", 0444, net->proc_net,
+				    tarpit_stats_show, NULL)) {
+		free_percpu(tn->counters);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void __net_exit tarpit_net_exit(struct net *net)
+{
+	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
+
+	remove_proc_entry("xt_TARPIT", net->proc_net);
+	free_percpu(tn->counters);
+}
+
+static struct pernet_operations tarpit_net_ops = {
+	.init = tarpit_net_init,
+	.exit = tarpit_net_exit,
+	.id = &tarpit_net_id,
+	.size = sizeof(struct tarpit_net),
+};
+
+int tarpit_stats_register(void)
+{
+	return register_pernet_subsys(&tarpit_net_ops);
+}
+
+void tarpit_stats_unregister(void)
+{
+	unregister_pernet_subsys(&tarpit_net_ops);
+}
+
+void tarpit_stats_count(struct net *net, enum tarpit_counter outcome)
+{
+	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
+
+	this_cpu_inc(tn->counters->count[TARPIT_PACKETS]);
+	if (outcome > TARPIT_PACKETS && outcome < TARPIT_NR_COUNTERS)
+		this_cpu_inc(tn->counters->count[outcome]);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per network namespace counters of the TARPIT target, shown in
+ * /proc/net/xt_TARPIT of each namespace (rust/stats.c). Rust picks the
+ * counter for each packet (rust/stats.rs).
+ */
+#ifndef TARPIT_STATS_H
+#define TARPIT_STATS_H
+
+#include <linux/types.h>
+
+struct net;
+
+/* Keep in step with tarpit_counter_names in stats.c. */
+enum tarpit_counter {
+	TARPIT_PACKETS,			/* every packet the target saw */
+	TARPIT_SYN_ACK_SENT,
+	TARPIT_ZERO_WINDOW_ACK_SENT,	/* tarpit mode's ACKs */
+	TARPIT_ACK_SENT,		/* other ACKs (honeypot mode) */
+	TARPIT_RST_SENT,
+	TARPIT_NO_REPLY_BY_MODE,	/* the mode stays silent (FIN, RST, ...) */
+	TARPIT_NO_REPLY_NOT_HOST,	/* link-layer broadcast, multicast, other host */
+	TARPIT_NO_REPLY_NOT_UNICAST,	/* broadcast/multicast route or address */
+	TARPIT_NO_REPLY_TRUNCATED,
+	TARPIT_NO_REPLY_MALFORMED,
+	TARPIT_NO_REPLY_IP_OPTIONS,	/* IPv4 options, IPv6 extension headers */
+	TARPIT_NO_REPLY_FRAGMENT,
+	TARPIT_NO_REPLY_NOT_TCP,
+	TARPIT_NO_REPLY_BAD_DATA_OFFSET,
+	TARPIT_NO_REPLY_BAD_CHECKSUM,
+	TARPIT_NO_REPLY_ROUTE_FAILED,	/* the reply could not be routed or sent */
+	TARPIT_NR_COUNTERS,
+};
+
+int tarpit_stats_register(void);
+void tarpit_stats_unregister(void);
+
+/* Counts one packet in @net, with its @outcome. Any context. */
+void tarpit_stats_count(struct net *net, enum tarpit_counter outcome);
+
+#endif /* TARPIT_STATS_H */
