@@ -97,6 +97,22 @@ for v in $IPTABLES_VARIANTS; do
 	refused "$v" "a mode twice" 'can only be used once' -A INPUT -p tcp -j TARPIT --honeypot --honeypot
 	refused "$v" "unknown option" 'unknown option "--slow"' -A INPUT -p tcp -j TARPIT --slow
 
+	if [ "$v" = legacy ]; then
+		# A rule blob straight through libiptc, past the extension's checks:
+		# the module itself must refuse an unknown mode, and say why.
+		out=$(in_srv python3 "$repo/tests/vm/raw_rule.py" 1)
+		[ "$out" = accepted ] && grep -q -- '-A INPUT -p tcp -j TARPIT --honeypot' <<<"$(ipt -S)" &&
+			pass "a raw rule blob with mode 1 is accepted and reads back as --honeypot" ||
+			fail "a raw rule blob with mode 1 is accepted (else the blob is wrong); got: $out"
+		ipt -F INPUT
+		dmesg_mark
+		out=$(in_srv python3 "$repo/tests/vm/raw_rule.py" 7)
+		msg=$(dmesg_since | grep -o 'TARPIT: refusing a rule with unknown mode 7.*')
+		[ "${out#refused}" != "$out" ] && [ -n "$msg" ] && [ -z "$(ipt -S INPUT | grep TARPIT)" ] &&
+			pass "the module refuses a rule with unknown mode 7: $msg" ||
+			fail "the module refuses a rule with an unknown mode, saying why; got: $out; kernel: $(dmesg_since)"
+	fi
+
 	ipt -A INPUT -p tcp --dport 135 -j TARPIT
 	rmmod xt_TARPIT 2>/dev/null && fail "rmmod fails while an iptables-$v rule uses TARPIT" ||
 		pass "rmmod fails while an iptables-$v rule uses TARPIT"

@@ -13,11 +13,17 @@ for v in $IPTABLES_VARIANTS; do
 	echo "--- iptables-$v"
 	in_srv "iptables-$v" -A INPUT -p tcp -m tcp --dport 135 -j TARPIT ||
 		{ fail "iptables-$v accepts the S1 rule"; continue; }
+	# A rule without target only counts: the replies must pass OUTPUT.
+	in_srv "iptables-$v" -A OUTPUT -p tcp --sport 135
 	if ! in_cli python3 "$repo/tests/vm/s1_wire.py" "$CLI4" "$SRV4" 135; then
 		fail "the S1 wire behaviour with iptables-$v (see above)"
 		dump_rules "$v"
 	fi
+	n=$(in_srv "iptables-$v" -L OUTPUT -v -n -x | awk '/spt:135/ { print $1 }')
+	((${n:-0} > 0)) && pass "the replies passed the OUTPUT chain ($n packets)" ||
+		fail "the replies pass through LOCAL_OUT, where an OUTPUT rule counts them; it counted ${n:-0}"
 	in_srv "iptables-$v" -F INPUT
+	in_srv "iptables-$v" -F OUTPUT
 
 	echo "--- ip6tables-$v"
 	in_srv "ip6tables-$v" -A INPUT -p tcp -m tcp --dport 135 -j TARPIT ||
