@@ -53,6 +53,34 @@ static void tarpit_ct_attach(struct sk_buff *nskb, const struct sk_buff *oldskb)
 	nf_ct_attach(nskb, oldskb);
 }
 
+/*
+ * A fresh skb holding the reply @hdr (@len bytes, of which @nhlen network
+ * header), to go back the way @oldskb came; NULL without a route or memory.
+ * Fresh rather than a copy of the incoming skb: no payload to copy.
+ */
+static struct sk_buff *tarpit_new_reply(struct sk_buff *oldskb, const void *hdr,
+					unsigned int len, unsigned int nhlen,
+					__be16 protocol, u32 mark)
+{
+	struct sk_buff *nskb;
+
+	/* The routing that follows starts from the incoming packet's route. */
+	if (!skb_dst(oldskb))
+		return NULL;
+	nskb = alloc_skb(LL_MAX_HEADER + len, GFP_ATOMIC);
+	if (!nskb)
+		return NULL;
+	/* ip(6)_route_me_harder() expect a dst (and take its device). */
+	skb_dst_set_noref(nskb, skb_dst(oldskb));
+	nskb->mark = mark;
+	skb_reserve(nskb, LL_MAX_HEADER);
+	skb_reset_network_header(nskb);
+	skb_put_data(nskb, hdr, len);
+	skb_set_transport_header(nskb, nhlen);
+	nskb->protocol = protocol;
+	return nskb;
+}
+
 /* Modelled on nf_send_reset() (net/ipv4/netfilter/nf_reject_ipv4.c). */
 int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
 		     unsigned int len, u8 ttl)
@@ -60,22 +88,10 @@ int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
 	struct sk_buff *nskb;
 	struct iphdr *niph;
 
-	/* The routing below starts from the incoming packet's route. */
-	if (!skb_dst(oldskb))
-		return -EHOSTUNREACH;
-	/* A fresh skb, not a copy of the incoming one: no payload to copy. */
-	nskb = alloc_skb(LL_MAX_HEADER + len, GFP_ATOMIC);
+	nskb = tarpit_new_reply(oldskb, hdr, len, sizeof(struct iphdr), htons(ETH_P_IP),
+				IP4_REPLY_MARK(net, oldskb->mark));
 	if (!nskb)
-		return -ENOMEM;
-	/* ip_route_me_harder() expects a dst to start from. */
-	skb_dst_set_noref(nskb, skb_dst(oldskb));
-	nskb->mark = IP4_REPLY_MARK(net, oldskb->mark);
-	skb_reserve(nskb, LL_MAX_HEADER);
-	skb_reset_network_header(nskb);
-	skb_put_data(nskb, hdr, len);
-	skb_set_transport_header(nskb, sizeof(struct iphdr));
-	nskb->protocol = htons(ETH_P_IP);
-
+		return -EHOSTUNREACH;
 	/*
 	 * RTN_UNSPEC lets the routing code classify our source address: local
 	 * in INPUT, any address (FLOWI_FLAG_ANYSRC) when answering for the
@@ -107,20 +123,10 @@ int tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb, const void *hdr,
 {
 	struct sk_buff *nskb;
 
-	if (!skb_dst(oldskb))
-		return -EHOSTUNREACH;
-	nskb = alloc_skb(LL_MAX_HEADER + len, GFP_ATOMIC);
+	nskb = tarpit_new_reply(oldskb, hdr, len, sizeof(struct ipv6hdr), htons(ETH_P_IPV6),
+				IP6_REPLY_MARK(net, oldskb->mark));
 	if (!nskb)
-		return -ENOMEM;
-	/* ip6_route_me_harder() takes the device (for link-local) from it. */
-	skb_dst_set_noref(nskb, skb_dst(oldskb));
-	nskb->mark = IP6_REPLY_MARK(net, oldskb->mark);
-	skb_reserve(nskb, LL_MAX_HEADER);
-	skb_reset_network_header(nskb);
-	skb_put_data(nskb, hdr, len);
-	skb_set_transport_header(nskb, sizeof(struct ipv6hdr));
-	nskb->protocol = htons(ETH_P_IPV6);
-
+		return -EHOSTUNREACH;
 	if (ip6_route_me_harder(net, NULL, nskb))
 		goto drop;
 	ipv6_hdr(nskb)->hop_limit = hop_limit ? hop_limit : ip6_dst_hoplimit(skb_dst(nskb));

@@ -7,24 +7,10 @@ modes_wire.py SRC DST HONEYPOT_PORT RESET_PORT"""
 import random
 import sys
 
-from tcpprobe import ACK, FIN, PSH, RST, SYN, Prober, flag_names
+from tcpprobe import ACK, FIN, PSH, RST, SYN, Checks, Prober, show
 
 SRC, DST, HONEYPOT, RESET = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-failures = 0
-
-
-def check(ok, what, got=None):
-    global failures
-    if ok:
-        print(f"ok: {what}")
-    else:
-        failures += 1
-        print(f"FAIL: {what}" + (f"; got {got}" if got is not None else ""))
-
-
-def show(replies):
-    return [f"{flag_names(r['flags'])} seq={r['seq']} ack={r['ack']} win={r['window']} ttl={r['ttl']}"
-            for r in replies]
+check = Checks()
 
 
 def one(replies, flags):
@@ -64,4 +50,4 @@ for name, flags in {"SYN": SYN, "ACK": ACK, "PSH|ACK": PSH | ACK, "FIN|ACK": FIN
 r = p.send(sport + 1, RESET, RST | ACK, seq=S, ack=A, wait=0.3)
 check(r == [], "reset: a RST gets no reply", show(r))
 
-sys.exit(1 if failures else 0)
+check.exit()

@@ -11,18 +11,11 @@ import subprocess
 import sys
 import time
 
+from tcpprobe import Checks
+
 hold, port, addrs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
 SIOCOUTQ = 0x5411  # bytes in the send queue: unsent plus unacknowledged
-failures = 0
-
-
-def check(ok, what, got=None):
-    global failures
-    if ok:
-        print(f"ok: {what}")
-    else:
-        failures += 1
-        print(f"FAIL: {what}" + (f"; got {got}" if got is not None else ""))
+check = Checks()
 
 
 def tcp_state(s):
@@ -58,4 +51,4 @@ time.sleep(5)
 ss = subprocess.run(["ss", "-Htn", "state", "fin-wait-1"], capture_output=True, text=True).stdout
 for a in socks:
     check(f"{a}:{port}" in ss, f"after close() the connection to {a} waits in FIN-WAIT-1, not released", ss)
-sys.exit(1 if failures else 0)
+check.exit()

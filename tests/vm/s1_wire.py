@@ -9,26 +9,10 @@ import random
 import socket
 import sys
 
-from tcpprobe import ACK, FIN, PSH, RST, SYN, URG, Prober, flag_names
+from tcpprobe import ACK, FIN, PSH, RST, SYN, URG, Checks, Prober, flag_names, show
 
 SRC, DST, PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
-failures = 0
-
-
-def check(ok, what, got=None):
-    global failures
-    if ok:
-        print(f"ok: {what}")
-    else:
-        failures += 1
-        print(f"FAIL: {what}" + (f"; got {got}" if got is not None else ""))
-
-
-def show(replies):
-    return [f"{flag_names(r['flags'])} seq={r['seq']} ack={r['ack']} win={r['window']}"
-            for r in replies]
-
-
+check = Checks()
 p = Prober(SRC, DST)
 DST = p.dst
 sport = random.randint(20000, 30000)
@@ -96,5 +80,4 @@ else:
 r = p.send(sport + 5, PORT, SYN, seq=S, doff=15)
 check(r == [], "a SYN whose data offset points past its end gets no reply", show(r))
 
-print(f"{failures} failure(s)")
-sys.exit(1 if failures else 0)
+check.exit()

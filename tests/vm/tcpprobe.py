@@ -11,6 +11,7 @@ frames of both families.
 import select
 import socket
 import struct
+import sys
 import time
 
 FIN, SYN, RST, PSH, ACK, URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
@@ -19,6 +20,31 @@ NAMES = {FIN: "F", SYN: "S", RST: "R", PSH: "P", ACK: ".", URG: "U"}
 
 def flag_names(flags):
     return "".join(n for f, n in NAMES.items() if flags & f) or "none"
+
+
+class Checks:
+    """Prints 'ok: WHAT' or 'FAIL: WHAT; got ...' per check, and exits with
+    the verdict."""
+
+    def __init__(self):
+        self.failures = 0
+
+    def __call__(self, ok, what, got=None):
+        if ok:
+            print(f"ok: {what}")
+        else:
+            self.failures += 1
+            print(f"FAIL: {what}" + (f"; got {got}" if got is not None else ""))
+
+    def exit(self):
+        print(f"{self.failures} failure(s)")
+        sys.exit(1 if self.failures else 0)
+
+
+def show(replies):
+    """Replies, one short string each, for failure messages."""
+    return [f"{flag_names(r['flags'])} seq={r['seq']} ack={r['ack']} win={r['window']} ttl={r['ttl']}"
+            for r in replies]
 
 
 def checksum(data):
