@@ -20,17 +20,25 @@ for v in $IPTABLES_VARIANTS; do
 	wait_listen "$SRV" 80 || fail "the web server starts"
 	cap=/tmp/s4-$v.pcap
 	in_cli tcpdump -i veth0 -U -n -s 128 -w "$cap" tcp port 80 2>/dev/null &
+	tcpdump_pid=$!
 	sleep 1
 
 	page=$(in_cli curl -s -m 10 "http://$SRV4/")
 	grep -q "Directory listing" <<<"$page" && pass "a normal request gets the page" ||
 		fail "a normal request gets the page; got: ${page:0:200}"
 
-	for path in '/default.ida?NNNNNNNNNNNNNNNNNNNNNNNNNNNN%u9090%u6858' \
-		'/scripts/..%c1%1c../winnt/system32/cmd.exe?/c+dir'; do
-		start=$SECONDS
-		body=$(in_cli curl -s -m 8 "http://$SRV4$path")
-		rc=$?
+	# Both worm requests at once; each must still be waiting when curl gives up.
+	worms=('/default.ida?NNNNNNNNNNNNNNNNNNNNNNNNNNNN%u9090%u6858'
+		'/scripts/..%c1%1c../winnt/system32/cmd.exe?/c+dir')
+	start=$SECONDS pids=()
+	for i in 0 1; do
+		in_cli sh -c 'curl -s -m 8 "$1" >"$2.body"; echo $? >"$2.rc"' - \
+			"http://$SRV4${worms[i]}" "/tmp/worm-$v-$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in 0 1; do
+		path=${worms[i]} rc=$(cat "/tmp/worm-$v-$i.rc") body=$(cat "/tmp/worm-$v-$i.body")
 		((rc == 28)) && [ -z "$body" ] &&
 			pass "GET ${path:0:24}... gets no response and is held until curl gives up ($((SECONDS - start)) s)" ||
 			fail "GET ${path:0:24}... gets no response and is held (curl exit 28); got exit $rc, body '${body:0:100}'"
@@ -40,7 +48,7 @@ for v in $IPTABLES_VARIANTS; do
 	grep -q "Directory listing" <<<"$page" && pass "normal requests still work afterwards" ||
 		fail "normal requests still work after the worm requests"
 	sleep 1
-	kill %2 2>/dev/null; wait %2 2>/dev/null
+	kill "$tcpdump_pid" 2>/dev/null; wait "$tcpdump_pid" 2>/dev/null
 
 	grep -Eq 'default\.ida|cmd\.exe' "$log" && fail "the web server never sees a worm request; its log: $(cat "$log")" ||
 		pass "the web server never saw a worm request"

@@ -34,12 +34,12 @@ for port in (1001, 1002, 1003):
     p.send(port, 135, SYN, seq=1)                             # 3 SYN/ACKs
 p.send(1001, 135, ACK, seq=2, ack=5)                          # zero-window ACK
 p.send(1001, 135, PSH | ACK, seq=2, ack=5, payload=b"x")      # zero-window ACK
-p.send(1001, 135, FIN | ACK, seq=3, ack=5, wait=0.3)          # silent by mode
-p.send(1004, 135, SYN, seq=1, bad_checksum=True, wait=0.3)    # bad checksum
-p.send(1005, 135, SYN, seq=1, ip_options=bytes([1, 1, 1, 0]), wait=0.3)  # IP options
+p.send(1001, 135, FIN | ACK, seq=3, ack=5)                    # silent by mode
+p.send(1004, 135, SYN, seq=1, bad_checksum=True)              # bad checksum
+p.send(1005, 135, SYN, seq=1, ip_options=bytes([1, 1, 1, 0])) # IP options
 p.send(1006, 135, SYN | ACK, seq=1, ack=9)                    # RST
 p.send(1007, 136, ACK, seq=1, ack=9, window=1000)             # honeypot ACK
-b = Prober(sys.argv[1], "10.0.0.255")                         # link-layer broadcast
+b = Prober(sys.argv[1], "10.0.0.255", barrier_port=None)      # link-layer broadcast
 b.tx.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
 b.send(1008, 135, SYN, seq=1, wait=0.3)
 v6 = Prober("fd00::1", "fd00::2")

@@ -74,19 +74,22 @@ setup_hosts() {
 	trap cleanup_hosts EXIT
 }
 
+# flush_rules NS: every rule of NS goes now: in a deleted namespace rules
+# are freed asynchronously (and slowly), keeping the module in use meanwhile.
+flush_rules() {
+	[ -e "/run/netns/$1" ] || return 0
+	local t
+	for t in filter raw mangle; do
+		ip netns exec "$1" iptables-legacy -t "$t" -F
+		ip netns exec "$1" ip6tables-legacy -t "$t" -F
+	done 2>/dev/null
+	ip netns exec "$1" nft flush ruleset 2>/dev/null
+}
+
 cleanup_hosts() {
 	jobs -p | xargs -r kill 2>/dev/null
 	wait 2>/dev/null
-	# Rules go now: in a deleted namespace they are freed asynchronously (and
-	# slowly), keeping the module in use meanwhile.
-	if [ -e "/run/netns/$SRV" ]; then
-		local t
-		for t in filter raw mangle; do
-			in_srv iptables-legacy -t "$t" -F
-			in_srv ip6tables-legacy -t "$t" -F
-		done 2>/dev/null
-		in_srv nft flush ruleset 2>/dev/null
-	fi
+	flush_rules "$SRV"
 	ip netns del "$CLI" 2>/dev/null || true
 	ip netns del "$SRV" 2>/dev/null || true
 	unload_module 2>/dev/null || true

@@ -38,7 +38,7 @@ check(one(r, RST) and r[0]["seq"] == A, "honeypot: a FIN gets a RST with seq = i
 r = p.send(sport, HONEYPOT, SYN | ACK, seq=S, ack=A)
 check(one(r, RST) and r[0]["seq"] == A, "honeypot: an unsolicited SYN/ACK gets a RST", show(r))
 for name, flags in {"RST": RST, "RST|ACK": RST | ACK, "no flags": 0, "PSH": PSH}.items():
-    r = p.send(sport, HONEYPOT, flags, seq=S, ack=A, wait=0.3)
+    r = p.send(sport, HONEYPOT, flags, seq=S, ack=A)
     check(r == [], f"honeypot: {name} gets no reply", show(r))
 
 # Reset: a RST for everything but a RST.
@@ -47,7 +47,7 @@ for name, flags in {"SYN": SYN, "ACK": ACK, "PSH|ACK": PSH | ACK, "FIN|ACK": FIN
     r = p.send(sport + 1, RESET, flags, seq=S, ack=A, payload=b"x" if flags & PSH else b"")
     check(one(r, RST) and r[0]["seq"] == A and r[0]["window"] == 0,
           f"reset: {name} gets a RST (no ACK flag) with seq = its ack, window 0", show(r))
-r = p.send(sport + 1, RESET, RST | ACK, seq=S, ack=A, wait=0.3)
+r = p.send(sport + 1, RESET, RST | ACK, seq=S, ack=A)
 check(r == [], "reset: a RST gets no reply", show(r))
 
 check.exit()

@@ -59,7 +59,7 @@ silent = {
     "URG": URG, "FIN|PSH|URG (xmas)": FIN | PSH | URG,
 }
 for name, flags in silent.items():
-    r = p.send(sport, PORT, flags, seq=S + 1, ack=(isn or 0) + 1, wait=0.3)
+    r = p.send(sport, PORT, flags, seq=S + 1, ack=(isn or 0) + 1)
     check(r == [], f"{name} gets no reply", show(r))
 
 X, Y = random.getrandbits(32), random.getrandbits(32)

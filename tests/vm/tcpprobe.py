@@ -8,6 +8,7 @@ replies are read from an AF_PACKET socket on the interface, which sees whole
 frames of both families.
 """
 
+import os
 import select
 import socket
 import struct
@@ -121,31 +122,54 @@ def parse(packet):
 
 class Prober:
     """Sends segments from `src` to `dst` (both IPv4 or both IPv6) out of
-    interface `dev`, and collects the replies."""
+    interface `dev`, and collects the replies.
 
-    def __init__(self, src, dst, dev="veth0"):
+    To know that no (further) reply is coming without guessing a delay, each
+    probe is followed by a barrier: a SYN to `barrier_port`, where nothing
+    listens and no rule matches, which the peer's TCP stack answers with a
+    RST. Both segments take the same path on one CPU, in order, and a tarpit
+    answers inside the receive path, so every reply to the probe precedes
+    the barrier's RST. Without a barrier (`barrier_port=None`, e.g. for a
+    broadcast destination nobody answers), `send` waits `wait` seconds."""
+
+    def __init__(self, src, dst, dev="veth0", barrier_port=9):
         self.src, self.dst = src, dst
         self.v6 = ":" in dst
         if self.v6:
             self.dst = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, dst))
+        self.barrier_port = barrier_port
+        # One CPU: the probe and its barrier then share one receive backlog.
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
         family = socket.AF_INET6 if self.v6 else socket.AF_INET
         self.tx = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_RAW)
         self.rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
         self.rx.bind((dev, 0))
 
     def send(self, sport, dport, flags, wait=0.5, **fields):
-        """Sends one segment; returns the replies to it within `wait` s."""
+        """Sends one segment; returns the replies to it (those that precede
+        the barrier's reply, or that come within `wait` s)."""
         self.drain()
         build = segment6 if self.v6 else segment
-        pkt = build(self.src, self.dst, sport, dport, flags, **fields)
-        self.tx.sendto(pkt, (self.dst, 0))
-        return self.collect(sport, dport, wait)
+        self.tx.sendto(build(self.src, self.dst, sport, dport, flags, **fields), (self.dst, 0))
+        if self.barrier_port is None:
+            return self.collect(sport, dport, wait)
+        barrier_sport = sport ^ 0x8000
+        self.tx.sendto(build(self.src, self.dst, barrier_sport, self.barrier_port, SYN,
+                             seq=1), (self.dst, 0))
+        replies = self.collect(sport, dport, 10, until=(barrier_sport, self.barrier_port))
+        if replies is None:
+            raise RuntimeError(f"the barrier SYN to port {self.barrier_port} got no RST "
+                               "within 10 s: cannot tell whether replies are missing")
+        return replies
 
     def drain(self):
         while select.select([self.rx], [], [], 0)[0]:
             self.rx.recv(65535)
 
-    def collect(self, sport, dport, wait):
+    def collect(self, sport, dport, wait, until=None):
+        """The replies to sport -> dport within `wait` s; with `until`, a
+        (sport, dport) pair: those before that pair's reply, or None if it
+        did not come."""
         replies, end = [], time.monotonic() + wait
         while (left := end - time.monotonic()) > 0:
             if not select.select([self.rx], [], [], left)[0]:
@@ -154,6 +178,10 @@ class Prober:
             if addr[2] == socket.PACKET_OUTGOING:
                 continue
             p = parse(frame[14:])
-            if p and p["src"] == self.dst and p["sport"] == dport and p["dport"] == sport:
+            if not p or p["src"] != self.dst:
+                continue
+            if until and (p["dport"], p["sport"]) == until:
+                return replies
+            if p["sport"] == dport and p["dport"] == sport:
                 replies.append(p)
-        return replies
+        return None if until else replies
