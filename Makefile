@@ -24,6 +24,10 @@ extension:
 	@mkdir -p $(XTLIBDIR)
 	cp target/release/libxt_tarpit.so $(XTLIBDIR)/libxt_TARPIT.so
 
+# The raw-frame fuzzer and flooder the VM tests run (tests/wire).
+test-tools:
+	cargo build --release --locked -p tarpit-wire
+
 check:
 	@scripts/check
 
@@ -39,4 +43,4 @@ clean:
 	rm -rf build target
 	rm -f *.ko *.mod *.mod.c *.o .*.cmd modules.order Module.symvers rust/*.o rust/.*.cmd
 
-.PHONY: all module extension check demo install clean
+.PHONY: all module extension test-tools check demo install clean

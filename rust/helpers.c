@@ -82,8 +82,8 @@ static struct sk_buff *tarpit_new_reply(struct sk_buff *oldskb, const void *hdr,
 }
 
 /* Modelled on nf_send_reset() (net/ipv4/netfilter/nf_reject_ipv4.c). */
-int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
-		     unsigned int len, u8 ttl)
+enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb,
+					 const void *hdr, unsigned int len, u8 ttl)
 {
 	struct sk_buff *nskb;
 	struct iphdr *niph;
@@ -91,7 +91,7 @@ int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
 	nskb = tarpit_new_reply(oldskb, hdr, len, sizeof(struct iphdr), htons(ETH_P_IP),
 				IP4_REPLY_MARK(net, oldskb->mark));
 	if (!nskb)
-		return -EHOSTUNREACH;
+		return TARPIT_SEND_FAILED;
 	/*
 	 * RTN_UNSPEC lets the routing code classify our source address: local
 	 * in INPUT, any address (FLOWI_FLAG_ANYSRC) when answering for the
@@ -99,6 +99,11 @@ int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
 	 */
 	if (ip_route_me_harder(net, NULL, nskb, RTN_UNSPEC))
 		goto drop;
+	/* Only the route knows that an address is some subnet's broadcast. */
+	if (!tarpit_ipv4_route_is_unicast(nskb)) {
+		kfree_skb(nskb);
+		return TARPIT_SEND_NOT_UNICAST;
+	}
 	niph = ip_hdr(nskb);
 	niph->ttl = ttl ? ttl : ip4_dst_hoplimit(skb_dst(nskb));
 	/* ip_local_out() recomputes the header checksum after the TTL change. */
@@ -109,32 +114,35 @@ int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
 
 	tarpit_ct_attach(nskb, oldskb);
 	/* Through LOCAL_OUT and POSTROUTING, so OUTPUT rules see it. */
-	return ip_local_out(net, nskb->sk, nskb);
+	return ip_local_out(net, nskb->sk, nskb) < 0 ? TARPIT_SEND_FAILED : TARPIT_SENT;
 
 drop:
 	kfree_skb(nskb);
-	return -EHOSTUNREACH;
+	return TARPIT_SEND_FAILED;
 }
 
-/* As tarpit_send_ipv4(); IPv6 headers have no checksum, and 60 bytes always
- * fit the minimum MTU of 1280. */
-int tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb, const void *hdr,
-		     unsigned int len, u8 hop_limit)
+/*
+ * As tarpit_send_ipv4(); IPv6 headers have no checksum, 60 bytes always fit
+ * the minimum MTU of 1280, and IPv6 has no broadcast: the logic refuses
+ * multicast sources before a reply is built.
+ */
+enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb,
+					 const void *hdr, unsigned int len, u8 hop_limit)
 {
 	struct sk_buff *nskb;
 
 	nskb = tarpit_new_reply(oldskb, hdr, len, sizeof(struct ipv6hdr), htons(ETH_P_IPV6),
 				IP6_REPLY_MARK(net, oldskb->mark));
 	if (!nskb)
-		return -EHOSTUNREACH;
+		return TARPIT_SEND_FAILED;
 	if (ip6_route_me_harder(net, NULL, nskb))
 		goto drop;
 	ipv6_hdr(nskb)->hop_limit = hop_limit ? hop_limit : ip6_dst_hoplimit(skb_dst(nskb));
 
 	tarpit_ct_attach(nskb, oldskb);
-	return ip6_local_out(net, nskb->sk, nskb);
+	return ip6_local_out(net, nskb->sk, nskb) < 0 ? TARPIT_SEND_FAILED : TARPIT_SENT;
 
 drop:
 	kfree_skb(nskb);
-	return -EHOSTUNREACH;
+	return TARPIT_SEND_FAILED;
 }

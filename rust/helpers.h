@@ -25,16 +25,29 @@ unsigned int tarpit_skb_len(const struct sk_buff *skb);
  */
 bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb);
 
+/* What tarpit_send_ipv4() and tarpit_send_ipv6() return. */
+enum tarpit_send_result {
+	TARPIT_SENT = 0,
+	/* No route or memory, or the output path refused the reply. */
+	TARPIT_SEND_FAILED = 1,
+	/*
+	 * The reply's own route is broadcast or multicast: our peer's source
+	 * address is one (e.g. a subnet's broadcast, which rp_filter off lets
+	 * in). Not sent: it would answer a whole link.
+	 */
+	TARPIT_SEND_NOT_UNICAST = 2,
+};
+
 /*
  * Sends the IPv4 reply @hdr (@len bytes: IP and TCP header, checksums
  * filled in) to @oldskb's sender: a fresh skb, routed, through LOCAL_OUT.
- * @ttl 0 takes the route's hop limit. Returns 0 or a negative errno.
+ * @ttl 0 takes the route's hop limit.
  */
-int tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
+enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
 		     unsigned int len, u8 ttl);
 
 /* The same for IPv6 (@hdr: IPv6 and TCP header); @hop_limit 0 likewise. */
-int tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb, const void *hdr,
+enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb, const void *hdr,
 		     unsigned int len, u8 hop_limit);
 
 #endif /* TARPIT_HELPERS_H */

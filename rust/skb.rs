@@ -94,8 +94,8 @@ impl SkBuff {
         net: *mut bindings::net,
         reply: &[u8],
         ttl: u8,
-    ) -> Result {
-        let len = u32::try_from(reply.len()).map_err(|_| EINVAL)?;
+    ) -> core::result::Result<(), NotSent> {
+        let len = u32::try_from(reply.len()).map_err(|_| NotSent::Failed)?;
         let send = match family {
             Family::Ipv4 => bindings::tarpit_send_ipv4,
             Family::Ipv6 => bindings::tarpit_send_ipv6,
@@ -103,7 +103,20 @@ impl SkBuff {
         // SAFETY: the skb is valid (type invariant), `net` is the namespace
         // netfilter passed with it, and `reply` is readable for `len` bytes
         // (the helper copies it before returning).
-        let ret = unsafe { send(net, self.as_raw(), reply.as_ptr().cast(), len, ttl) };
-        to_result(ret.min(0))
+        let result = unsafe { send(net, self.as_raw(), reply.as_ptr().cast(), len, ttl) };
+        match result {
+            bindings::TARPIT_SENT => Ok(()),
+            bindings::TARPIT_SEND_NOT_UNICAST => Err(NotSent::NotUnicastRoute),
+            _ => Err(NotSent::Failed),
+        }
     }
+}
+
+/// Why a reply was not sent.
+pub(crate) enum NotSent {
+    /// The reply's own route is broadcast or multicast: the peer's source
+    /// address is one.
+    NotUnicastRoute,
+    /// No route or memory, or the output path refused it.
+    Failed,
 }

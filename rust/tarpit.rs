@@ -11,7 +11,7 @@ use crate::{
         packet::{self, Ipv4Segment, Ipv6Segment, NoReply, IPV4_TCP_LEN, IPV6_TCP_LEN},
         siphash,
     },
-    skb::SkBuff,
+    skb::{NotSent, SkBuff},
     stats,
     xtables::{ActionParam, Family, Target},
 };
@@ -34,7 +34,8 @@ pub(crate) fn init_isn_key() {
 pub(crate) enum Silence {
     /// Not addressed to this host at the link layer (broadcast, multicast).
     NotHost,
-    /// Addressed to a broadcast or multicast IP route.
+    /// Addressed to, or (the reply's route says) from, a broadcast or
+    /// multicast IP address.
     NotUnicastRoute,
     /// The headers say no (see [`NoReply`]).
     Header(NoReply),
@@ -161,7 +162,10 @@ fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silen
             ttl,
         ),
     };
-    sent.map(|()| reply).map_err(|_| Silence::SendFailed)
+    sent.map(|()| reply).map_err(|e| match e {
+        NotSent::NotUnicastRoute => Silence::NotUnicastRoute,
+        NotSent::Failed => Silence::SendFailed,
+    })
 }
 
 /// The TARPIT target.

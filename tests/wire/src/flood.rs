@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Floods: SYNs or ACKs at a tarpitted port as fast as this sender goes,
+//! from spoofed sources (the identity range) or from one victim address.
+
+use crate::frame::{Addr, Segment};
+use crate::plan;
+use crate::rng::Rng;
+use crate::sock::PacketSocket;
+use std::time::{Duration, Instant};
+
+pub struct Options {
+    pub ack: bool,
+    pub seconds: f64,
+    pub daddr: Addr,
+    pub dport: u16,
+    /// One source for every segment (a reflection victim), else spoofed
+    /// sources spread over the identity range.
+    pub saddr: Option<Addr>,
+    pub seed: u64,
+    /// Stop after this many segments, if given.
+    pub limit: Option<u64>,
+}
+
+pub fn run(
+    options: &Options,
+    src_mac: [u8; 6],
+    dst_mac: [u8; 6],
+    tx: &PacketSocket,
+) -> std::io::Result<()> {
+    let family = match options.daddr {
+        Addr::V4(_) => 4,
+        Addr::V6(_) => 6,
+    };
+    let mut rng = Rng::new(options.seed);
+    let (mut sent, mut dropped, mut bytes) = (0u64, 0u64, 0u64);
+    let start = Instant::now();
+    let duration = Duration::from_secs_f64(options.seconds);
+    while start.elapsed() < duration && options.limit.is_none_or(|limit| sent < limit) {
+        // Checking the clock every segment would cost more than sending.
+        for _ in 0..64 {
+            let (identity, port) = plan::identity(family, rng.below(plan::MAX_SEGMENTS));
+            let seg = Segment {
+                src_mac,
+                dst_mac,
+                saddr: options.saddr.unwrap_or(identity),
+                daddr: options.daddr,
+                ttl: 64,
+                tos: 0,
+                frag: 0x4000,
+                ip_options: Vec::new(),
+                ext_headers: Vec::new(),
+                proto: crate::frame::IPPROTO_TCP,
+                sport: if options.saddr.is_some() {
+                    rng.u16() | 1024
+                } else {
+                    port
+                },
+                dport: options.dport,
+                seq: rng.u32(),
+                ack: if options.ack { rng.u32() } else { 0 },
+                flags: if options.ack { 0x10 } else { 0x02 },
+                window: 64240,
+                urgent: 0,
+                tcp_options: Vec::new(),
+                payload_len: 0,
+            };
+            let (frame, layout) = seg.build(&[]);
+            if tx.send(&frame)? {
+                sent += 1;
+                bytes += (frame.len() - layout.ip) as u64;
+            } else {
+                dropped += 1;
+                std::thread::yield_now();
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "flood: sent {sent} {} segments ({bytes} IP bytes) in {secs:.1} s ({:.0}/s), {dropped} refused by a full queue",
+        if options.ack { "ACK" } else { "SYN" },
+        sent as f64 / secs
+    );
+    Ok(())
+}
