@@ -2,6 +2,9 @@
 # One target per thing a user does:
 #   make            build xt_TARPIT.ko and libxt_TARPIT.so
 #   make check      host tests and VM tests (installs what is missing)
+#   make check-debug the same on the debug kernel (KASAN, lockdep, kmemleak),
+#                   with the full fuzzing, flood and churn runs
+#   make fuzz-logic coverage-guided fuzzing of the logic (FUZZ_SECONDS=600)
 #   make demo       the tarpit shown in the test VM
 #   make install    install the module and the iptables extension
 #   make clean
@@ -31,6 +34,13 @@ test-tools:
 check:
 	@scripts/check
 
+check-debug:
+	@TARPIT_SCALE=full scripts/check --variant debug
+
+FUZZ_SECONDS ?= 600
+fuzz-logic:
+	scripts/fuzz-logic --seconds $(FUZZ_SECONDS)
+
 demo: all
 	scripts/vm-run -- tests/vm/demo.sh
 
@@ -43,4 +53,4 @@ clean:
 	rm -rf build target
 	rm -f *.ko *.mod *.mod.c *.o .*.cmd modules.order Module.symvers rust/*.o rust/.*.cmd
 
-.PHONY: all module extension test-tools check demo install clean
+.PHONY: all module extension test-tools check check-debug fuzz-logic demo install clean

@@ -13,6 +13,9 @@ LLVM_DIR=${LLVM_DIR:-/usr/lib/llvm-19}
 LIBCLANG_PATH=${LIBCLANG_PATH:-$LLVM_DIR/lib}
 BINDGEN_VERSION=${BINDGEN_VERSION:-0.72.1}
 BINDGEN=${BINDGEN:-$TARPIT_CACHE/bindgen-$BINDGEN_VERSION/bin/bindgen}
+# cargo-fuzz drives libFuzzer over the shared logic (scripts/fuzz-logic).
+CARGO_FUZZ_VERSION=${CARGO_FUZZ_VERSION:-0.13.2}
+CARGO_FUZZ=${CARGO_FUZZ:-$TARPIT_CACHE/cargo-fuzz-$CARGO_FUZZ_VERSION/bin/cargo-fuzz}
 
 # Which Debian kernel source to build the test kernel from. "auto" picks the
 # newest linux-source-* that Debian's unstable suite offers.

@@ -7,7 +7,15 @@ use crate::frame::{Addr, Segment};
 use crate::plan;
 use crate::rng::Rng;
 use crate::sock::PacketSocket;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// Set by SIGINT or SIGTERM: stop and report, as if the time were up.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn request_stop(_signal: libc::c_int) {
+    STOP.store(true, Ordering::Relaxed);
+}
 
 pub struct Options {
     pub ack: bool,
@@ -20,6 +28,11 @@ pub struct Options {
     pub seed: u64,
     /// Stop after this many segments, if given.
     pub limit: Option<u64>,
+    /// Bytes of TCP options (NOPs) and of payload in every segment.
+    pub options: usize,
+    pub data: usize,
+    /// Segments per second at most, if given (else as fast as it goes).
+    pub rate: Option<f64>,
 }
 
 pub fn run(
@@ -33,12 +46,30 @@ pub fn run(
         Addr::V6(_) => 6,
     };
     let mut rng = Rng::new(options.seed);
+    let payload = vec![b'x'; options.data];
     let (mut sent, mut dropped, mut bytes) = (0u64, 0u64, 0u64);
     let start = Instant::now();
     let duration = Duration::from_secs_f64(options.seconds);
-    while start.elapsed() < duration && options.limit.is_none_or(|limit| sent < limit) {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is
+        // async-signal-safe.
+        unsafe { libc::signal(signal, request_stop as *const () as libc::sighandler_t) };
+    }
+    while start.elapsed() < duration
+        && options.limit.is_none_or(|limit| sent < limit)
+        && !STOP.load(Ordering::Relaxed)
+    {
+        if let Some(rate) = options.rate {
+            let due = Duration::from_secs_f64(sent as f64 / rate);
+            if let Some(ahead) = due.checked_sub(start.elapsed()) {
+                std::thread::sleep(ahead);
+            }
+        }
         // Checking the clock every segment would cost more than sending.
         for _ in 0..64 {
+            if options.limit.is_some_and(|limit| sent >= limit) {
+                break;
+            }
             let (identity, port) = plan::identity(family, rng.below(plan::MAX_SEGMENTS));
             let seg = Segment {
                 src_mac,
@@ -62,10 +93,10 @@ pub fn run(
                 flags: if options.ack { 0x10 } else { 0x02 },
                 window: 64240,
                 urgent: 0,
-                tcp_options: Vec::new(),
-                payload_len: 0,
+                tcp_options: vec![1; options.options],
+                payload_len: options.data,
             };
-            let (frame, layout) = seg.build(&[]);
+            let (frame, layout) = seg.build(&payload);
             if tx.send(&frame)? {
                 sent += 1;
                 bytes += (frame.len() - layout.ip) as u64;

@@ -5,7 +5,7 @@
 //! ```text
 //! tarpit-wire fuzz  --iface IF --dst-mac MAC [--seed S] [--count N] [--families 4,6] [--dump INDEX]
 //! tarpit-wire flood --iface IF --dst-mac MAC --dst ADDR --dport P [--ack] [--seconds S]
-//!                   [--src ADDR] [--count N]
+//!                   [--src ADDR] [--count N] [--rate PER_SECOND] [--options BYTES] [--data BYTES]
 //! ```
 //!
 //! Both run in the sending namespace of the plan in `plan.rs`.
@@ -152,6 +152,11 @@ fn run(command: &str, flags: &HashMap<&str, &str>) -> Result<bool, String> {
                 saddr,
                 seed,
                 limit: get("count").map(|_| number("count", 0)).transpose()?,
+                options: number("options", 0)? as usize / 4 * 4,
+                data: number("data", 0)? as usize,
+                rate: get("rate")
+                    .map(|r| r.parse().map_err(|_| format!("--rate: {r}")))
+                    .transpose()?,
             };
             let tx = PacketSocket::open(iface, false).map_err(io)?;
             flood::run(&options, src_mac, dst_mac, &tx).map_err(io)?;

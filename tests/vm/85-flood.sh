@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# SYN and ACK floods at a tarpitted port, as fast as the VM sends, with
+# conntrack tracking and with NOTRACK: conntrack and kernel memory stay
+# flat, a real service on the same host keeps answering during the flood,
+# and the counters add up (rule matches = target packets = replies).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/wirelib.sh"
+
+seconds=$(scaled 4 60)
+load_module || { fail "the module loads"; finish; }
+setup_wire || { fail "the test network is set up"; finish; }
+
+# Only 10.7.1.1 is tarpitted; 10.7.0.2:8080 is a real web server.
+in_tp iptables-legacy -A INPUT -d 10.7.1.1 -p tcp -j TARPIT
+# Any conntrack match makes the namespace track connections.
+in_tp iptables-legacy -t mangle -A PREROUTING -m conntrack --ctstate INVALID
+# The real service's own connections are not what is measured here.
+in_tp iptables-legacy -t raw -A PREROUTING -p tcp --dport 8080 -j CT --notrack
+in_tp iptables-legacy -t raw -A OUTPUT -p tcp --sport 8080 -j CT --notrack
+in_tp python3 -m http.server -b 10.7.0.2 8080 >/dev/null 2>&1 &
+wait_listen "$TP" 8080 || fail "the real web server listens"
+
+conntrack_count() { in_tp cat /proc/sys/net/netfilter/nf_conntrack_count; }
+# Unreclaimable slab, in kB: where leaked skbs and conntrack entries would be.
+slab_kb() { awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo; }
+rule_packets() {
+	in_tp iptables-legacy -L INPUT -v -x -n | awk '/TARPIT/ { print $1 }'
+}
+
+for notrack in no yes; do
+	if [ "$notrack" = yes ]; then
+		in_tp iptables-legacy -t raw -A PREROUTING -d 10.7.1.1 -p tcp -j CT --notrack
+		in_tp iptables-legacy -t raw -A OUTPUT -s 10.7.1.1 -p tcp -j CT --notrack
+	fi
+	for kind in SYN ACK; do
+		what="$kind flood, ${seconds} s, NOTRACK $notrack"
+		case $kind in SYN) reply=syn_ack_sent ack= ;; ACK) reply=zero_window_ack_sent ack=--ack ;; esac
+		sync; echo 3 >/proc/sys/vm/drop_caches
+		ct0=$(conntrack_count) slab0=$(slab_kb) rule0=$(rule_packets)
+		packets0=$(tp_stat packets) replies0=$(tp_stat "$reply")
+		in_fz "$WIRE" flood --iface fz0 --dst-mac "$TP_MAC" --dst 10.7.1.1 --dport 80 \
+			$ack --seconds "$seconds" >"/tmp/flood.out" &
+		flood_pid=$!
+		# Meanwhile, the conntrack table and a real client of the same host.
+		sleep 1
+		ct_mid=$(conntrack_count)
+		start=$(date +%s.%N)
+		if in_fz curl -sf -m 20 -o /dev/null http://10.7.0.2:8080/; then
+			secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')
+			pass "$what: a real web server on the host answers during the flood (in $secs s)"
+		else
+			fail "$what: a real web server on the host answers during the flood"
+		fi
+		wait "$flood_pid"
+		cat /tmp/flood.out
+		sent=$(sed -n 's/^flood: sent \([0-9]*\) .*/\1/p' /tmp/flood.out)
+		sleep 1
+		sync; echo 3 >/proc/sys/vm/drop_caches
+		ct1=$(conntrack_count) slab1=$(slab_kb) rule1=$(rule_packets)
+		matched=$((rule1 - rule0)) packets=$(($(tp_stat packets) - packets0))
+		replies=$(($(tp_stat "$reply") - replies0))
+		echo "$what: sent $sent, rule matched $matched, target packets $packets, $reply $replies;" \
+			"conntrack $ct0 -> $ct_mid -> $ct1, unreclaimable slab $slab0 -> $slab1 kB"
+		check "$what: the flood reached the target" test "$matched" -gt 0
+		check "$what: every matched segment was counted and answered once ($matched = $packets = $replies)" \
+			test "$matched" = "$packets" -a "$packets" = "$replies"
+		check "$what: no segment arrived that was not sent ($matched <= $sent)" test "$matched" -le "${sent:-0}"
+		check "$what: the conntrack table stays flat ($ct0 -> $ct_mid during -> $ct1)" \
+			test "$ct1" = "$ct0" -a "$ct_mid" -le $((ct0 + 64))
+		# A leak of even 16 bytes per segment would show: allow 2 MB of noise.
+		growth=$((slab1 - slab0))
+		check "$what: kernel memory stays flat (unreclaimable slab +$growth kB for $matched segments)" \
+			test "$growth" -lt 2048
+	done
+done
+finish
