@@ -33,7 +33,7 @@ expect "a kernel WARNING fails the run" 124 'guest kernel reported a problem' --
 	sh -c 'echo "WARNING: CPU: 0 PID: 1 at vm-run-selftest" >/dev/kmsg'
 expect "a VM that dies without a status fails the run" 125 'VM was lost' -- \
 	sh -c 'echo b >/proc/sysrq-trigger; sleep 30'
-expect "a VM that hangs is stopped and fails the run" 125 "did not finish within 20 s" --timeout 20 \
+expect "a VM that hangs is stopped and fails the run" 125 "did not finish within 12 s" --timeout 12 \
 	-- sleep 600
 
 echo "runner: $passed passed, $failed failed"

@@ -39,7 +39,10 @@ fn checksum_ok(parts: &[&[u8]], extra: u32) -> bool {
 }
 
 fn check_reply(incoming: &Segment, reply: &Reply, mode: Mode) {
-    assert!(!incoming.flags.has(Flags::RST), "{mode:?} answered a RST: {incoming:?}");
+    assert!(
+        !incoming.flags.has(Flags::RST),
+        "{mode:?} answered a RST: {incoming:?}"
+    );
     if reply.flags.has(Flags::SYN) {
         assert!(
             incoming.flags.has(Flags::SYN) && !incoming.flags.has(Flags::ACK),
@@ -49,7 +52,9 @@ fn check_reply(incoming: &Segment, reply: &Reply, mode: Mode) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [selector, extra, rest @ ..] = data else { return };
+    let [selector, extra, rest @ ..] = data else {
+        return;
+    };
     let mode = match selector % 3 {
         0 => Mode::Tarpit,
         1 => Mode::Honeypot,
@@ -65,23 +70,37 @@ fuzz_target!(|data: &[u8]| {
     let mut entropy = FromInput(u32::from(*extra) * 0x0101_0101, u32::from(*selector));
     if selector & 0x80 == 0 {
         let head = &rest[..rest.len().min(IPV4_TCP_LEN)];
-        let Ok(seg) = packet::parse_ipv4(head, len) else { return };
-        let Some(reply) = decide(mode, &seg.segment, &mut entropy) else { return };
+        let Ok(seg) = packet::parse_ipv4(head, len) else {
+            return;
+        };
+        let Some(reply) = decide(mode, &seg.segment, &mut entropy) else {
+            return;
+        };
         check_reply(&seg.segment, &reply, mode);
         let out = packet::build_ipv4_reply(&seg, &reply, 64);
         assert!(checksum_ok(&[&out[..20]], 0), "IPv4 header checksum");
-        assert!(checksum_ok(&[&out[12..20], &out[20..]], 6 + 20), "TCP checksum");
+        assert!(
+            checksum_ok(&[&out[12..20], &out[20..]], 6 + 20),
+            "TCP checksum"
+        );
         let back = packet::parse_ipv4(&out, out.len()).expect("our reply parses");
         assert_eq!((back.saddr, back.daddr), (seg.daddr, seg.saddr));
         assert_eq!((back.sport, back.dport), (seg.dport, seg.sport));
         assert_eq!(back.segment.payload_len, 0);
     } else {
         let head = &rest[..rest.len().min(IPV6_TCP_LEN)];
-        let Ok(seg) = packet::parse_ipv6(head, len) else { return };
-        let Some(reply) = decide(mode, &seg.segment, &mut entropy) else { return };
+        let Ok(seg) = packet::parse_ipv6(head, len) else {
+            return;
+        };
+        let Some(reply) = decide(mode, &seg.segment, &mut entropy) else {
+            return;
+        };
         check_reply(&seg.segment, &reply, mode);
         let out = packet::build_ipv6_reply(&seg, &reply, 64);
-        assert!(checksum_ok(&[&out[8..40], &out[40..]], 6 + 20), "TCP checksum");
+        assert!(
+            checksum_ok(&[&out[8..40], &out[40..]], 6 + 20),
+            "TCP checksum"
+        );
         let back = packet::parse_ipv6(&out, out.len()).expect("our reply parses");
         assert_eq!((back.saddr, back.daddr), (seg.daddr, seg.saddr));
         assert_eq!((back.sport, back.dport), (seg.dport, seg.sport));
