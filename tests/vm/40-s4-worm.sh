@@ -32,7 +32,7 @@ for v in $IPTABLES_VARIANTS; do
 		'/scripts/..%c1%1c../winnt/system32/cmd.exe?/c+dir')
 	start=$SECONDS pids=()
 	for i in 0 1; do
-		in_cli sh -c 'curl -s -m 8 "$1" >"$2.body"; echo $? >"$2.rc"' - \
+		in_cli sh -c 'curl -s -m 5 "$1" >"$2.body"; echo $? >"$2.rc"' - \
 			"http://$SRV4${worms[i]}" "/tmp/worm-$v-$i" &
 		pids+=($!)
 	done

@@ -25,9 +25,9 @@ hold() {
 	ct0=$(ct_count) c0=$(slab_objs nf_conntrack) r0=$(slab_objs request_sock_TCP) t0=$(slab_objs TCP)
 	in_cli python3 "$repo/tests/vm/hold_many.py" "$N" "$SRV4" "$2" >"$out" 2>&1 &
 	local pid=$!
-	for _ in $(seq 120); do grep -q '^held' "$out" && break; sleep 1; done
+	for _ in $(seq 600); do grep -q "^held" "$out" && break; sleep 0.2; done
 	held=$(awk '/^held/ { print $2 }' "$out")
-	sleep 2
+	sleep 1
 	ct1=$(ct_count) c1=$(slab_objs nf_conntrack) r1=$(slab_objs request_sock_TCP) t1=$(slab_objs TCP)
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	ct_delta=$((ct1 - ct0)) state_delta=$((c1 - c0 + r1 - r0)) tcp_delta=$((t1 - t0))

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/wirelib.sh"
 
-seconds=$(scaled 4 60)
+seconds=$(scaled 3 60)
 load_module || { fail "the module loads"; finish; }
 setup_wire || { fail "the test network is set up"; finish; }
 

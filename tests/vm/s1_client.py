@@ -47,7 +47,7 @@ for a, s in socks.items():
     check(outq(s) == 1, f"after {hold} s the byte sent to {a} is still not acknowledged", outq(s))
     s.close()
 
-time.sleep(5)
+time.sleep(2)
 ss = subprocess.run(["ss", "-Htn", "state", "fin-wait-1"], capture_output=True, text=True).stdout
 for a in socks:
     check(f"{a}:{port}" in ss, f"after close() the connection to {a} waits in FIN-WAIT-1, not released", ss)
