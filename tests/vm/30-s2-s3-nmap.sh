@@ -12,6 +12,14 @@ not_open() { grep -oE '[0-9]+/(closed|filtered)/' | head -n 20 | tr '\n' ' '; }
 
 load_module || { fail "the module loads"; finish; }
 
+# The debug kernel answers many times slower; at full pace nmap's own
+# capture drops SYN/ACKs and it calls those ports filtered.
+if [ "${TARPIT_VARIANT:-}" = debug ]; then
+	nmap_pace=(--max-rate 400 --max-retries 3)
+else
+	nmap_pace=(-T4 --min-rate 3000 --max-retries 1)
+fi
+
 for v in $IPTABLES_VARIANTS; do
 	echo "--- iptables-$v: S2"
 	setup_hosts || { fail "the test namespaces are set up"; finish; }
@@ -35,7 +43,7 @@ for v in $IPTABLES_VARIANTS; do
 	wait_listen "$SRV" 80 && wait_listen "$SRV" 22 || fail "the real services on 22 and 80 start"
 
 	start=$SECONDS
-	out=$(in_cli nmap -n -Pn -sS -p- -T4 --min-rate 3000 --max-retries 1 -oG - "$SRV4" 2>&1)
+	out=$(in_cli nmap -n -Pn -sS -p- "${nmap_pace[@]}" -oG - "$SRV4" 2>&1)
 	count=$(open_ports <<<"$out" | wc -l)
 	((count == 65535)) && pass "nmap -p- reports all 65535 ports open ($((SECONDS - start)) s)" ||
 		{ fail "nmap -p- reports all 65535 ports open; got $count; not open: $(not_open <<<"$out")"; dump_rules "$v"; }

@@ -14,10 +14,7 @@ in_rtr() { ip netns exec "$RTR" "$@"; }
 in_host() { ip netns exec "$HOST" "$@"; }
 
 cleanup_s5() {
-	for ns in "$RTR" "$HOST" "$SW"; do
-		flush_rules "$ns"
-		ip netns del "$ns" 2>/dev/null
-	done
+	del_namespaces "$RTR" "$HOST" "$SW"
 	cleanup_hosts
 }
 

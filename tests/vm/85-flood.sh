@@ -69,9 +69,8 @@ for notrack in no yes; do
 		check "$what: the conntrack table stays flat ($ct0 -> $ct_mid during -> $ct1)" \
 			test "$ct1" = "$ct0" -a "$ct_mid" -le $((ct0 + 64))
 		# A leak of even 16 bytes per segment would show: allow 2 MB of noise.
-		growth=$((slab1 - slab0))
-		check "$what: kernel memory stays flat (unreclaimable slab +$growth kB for $matched segments)" \
-			test "$growth" -lt 2048
+		memory_flat "$what: kernel memory stays flat (unreclaimable slab, kB, for $matched segments)" \
+			$((slab1 - slab0)) 2048
 	done
 done
 finish

@@ -78,7 +78,6 @@ echo "$loads loads and unloads: unreclaimable slab $slab0 -> $slab1 kB, vmalloc 
 check "$loads loads and unloads all succeed" test "$errors" = 0
 # One leaked registration or per-CPU block per cycle would show; a few
 # pages of allocator noise may not.
-check "$loads loads and unloads leave slab flat (+$((slab1 - slab0)) kB)" test $((slab1 - slab0)) -lt 512
-check "$loads loads and unloads leave vmalloc flat (+$((vmalloc1 - vmalloc0)) kB)" \
-	test $((vmalloc1 - vmalloc0)) -lt 512
+memory_flat "$loads loads and unloads leave slab flat (kB)" $((slab1 - slab0)) 512
+memory_flat "$loads loads and unloads leave vmalloc flat (kB)" $((vmalloc1 - vmalloc0)) 512
 finish

@@ -60,13 +60,7 @@ setup_wire() {
 	trap cleanup_wire EXIT
 }
 
-cleanup_wire() {
-	jobs -p | xargs -r kill 2>/dev/null
-	wait 2>/dev/null
-	flush_rules "$TP"
-	ip netns del "$FZ" 2>/dev/null || true
-	ip netns del "$TP" 2>/dev/null || true
-}
+cleanup_wire() { del_namespaces "$TP" "$FZ"; }
 
 # wire_rules VARIANT: TARPIT rules in every mode on INPUT and FORWARD, for
 # both families, with iptables-VARIANT (the plan in tests/wire/src/plan.rs).
