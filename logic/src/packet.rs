@@ -203,8 +203,9 @@ pub fn parse_ipv6(head: &[u8], len: usize) -> Result<Ipv6Segment, NoReply> {
     })
 }
 
-/// The one's complement sum of `data` folded into `sum` (RFC 1071).
-fn csum_add(mut sum: u32, data: &[u8]) -> u32 {
+/// The one's complement sum of `data` folded into `sum` (RFC 1071). Up to
+/// 64 KiB of `data` cannot overflow the `u32`.
+pub fn csum_add(mut sum: u32, data: &[u8]) -> u32 {
     let mut chunks = data.chunks_exact(2);
     for pair in &mut chunks {
         sum += u32::from(u16::from_be_bytes([pair[0], pair[1]]));
@@ -215,7 +216,8 @@ fn csum_add(mut sum: u32, data: &[u8]) -> u32 {
     sum
 }
 
-fn csum_fold(mut sum: u32) -> u16 {
+/// The checksum field for the one's complement sum `sum`.
+pub fn csum_fold(mut sum: u32) -> u16 {
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }

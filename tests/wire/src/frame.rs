@@ -72,26 +72,8 @@ pub struct Layout {
     pub tcp: usize,
 }
 
-/// The one's complement sum of `data` added to `sum`.
-pub fn sum(mut sum: u32, data: &[u8]) -> u32 {
-    let mut chunks = data.chunks_exact(2);
-    for pair in &mut chunks {
-        sum += u32::from(u16::from_be_bytes([pair[0], pair[1]]));
-        // Folding as we go keeps 64 KiB frames from overflowing.
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    if let [last] = chunks.remainder() {
-        sum += u32::from(*last) << 8;
-    }
-    sum
-}
-
-pub fn fold(mut sum: u32) -> u16 {
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
+/// The one's complement sum and its checksum field: the logic's own.
+pub use tarpit_logic::packet::{csum_add as sum, csum_fold as fold};
 
 /// The IPv4 header checksum over `header`.
 pub fn ipv4_header_checksum(header: &[u8]) -> u16 {
