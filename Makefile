@@ -6,6 +6,8 @@
 #                   with the full fuzzing, flood and churn runs
 #   make fuzz-logic coverage-guided fuzzing of the logic (FUZZ_SECONDS=600)
 #   make demo       the tarpit shown in the test VM
+#   make bench      per-packet cost, memory per held connection and scanner
+#                   slowdown, against the C TARPIT, REJECT and DROP (figures)
 #   make install    install the module and the iptables extension
 #   make clean
 #
@@ -44,6 +46,9 @@ fuzz-logic:
 demo: all
 	scripts/vm-run -- tests/vm/demo.sh
 
+bench:
+	@scripts/bench
+
 install: all
 	scripts/build-module modules_install
 	install -D -m 0644 $(XTLIBDIR)/libxt_TARPIT.so \
@@ -53,4 +58,4 @@ clean:
 	rm -rf build target
 	rm -f *.ko *.mod *.mod.c *.o .*.cmd modules.order Module.symvers rust/*.o rust/.*.cmd
 
-.PHONY: all module extension test-tools check check-debug fuzz-logic demo install clean
+.PHONY: all module extension test-tools check check-debug fuzz-logic demo bench install clean

@@ -17,21 +17,20 @@
 #include <net/route.h>
 #include "helpers.h"
 
-u8 tarpit_skb_pkt_type(const struct sk_buff *skb)
-{
-	return skb->pkt_type;
-}
-
-unsigned int tarpit_skb_len(const struct sk_buff *skb)
-{
-	return skb->len;
-}
-
-bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb)
+static bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb)
 {
 	const struct rtable *rt = skb_rtable(skb);
 
 	return rt && !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
+}
+
+void tarpit_skb_view(const struct sk_buff *skb, bool ipv4, unsigned int want, void *buf,
+		     struct tarpit_skb_view *view)
+{
+	view->len = skb->len;
+	view->pkt_type = skb->pkt_type;
+	view->unicast_route = !ipv4 || tarpit_ipv4_route_is_unicast(skb);
+	view->head = skb_header_pointer(skb, 0, min(skb->len, want), buf);
 }
 
 /*

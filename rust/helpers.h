@@ -12,18 +12,30 @@
 struct net;
 struct sk_buff;
 
-/* skb->pkt_type (a bit field). */
-u8 tarpit_skb_pkt_type(const struct sk_buff *skb);
-
-/* skb->len. */
-unsigned int tarpit_skb_len(const struct sk_buff *skb);
+/* What the target reads of a packet, gathered by one call per packet. */
+struct tarpit_skb_view {
+	/* The first bytes from skb->data (see tarpit_skb_view()); NULL when the packet is shorter. */
+	const void *head;
+	/* skb->len: the packet's length from its network header on. */
+	unsigned int len;
+	/* skb->pkt_type (a bit field): PACKET_HOST, PACKET_BROADCAST, ... */
+	u8 pkt_type;
+	/*
+	 * For IPv4: whether the input route is neither broadcast nor multicast
+	 * (such packets, e.g. to a subnet's broadcast address, are never
+	 * answered); false without a route. Always true for IPv6.
+	 */
+	bool unicast_route;
+};
 
 /*
- * Whether an IPv4 packet has an input route that is neither broadcast nor
- * multicast: such packets (e.g. to a subnet's broadcast address) are never
- * answered. False when there is no route at all.
+ * Fills @view for @skb, whose first min(skb->len, @want) bytes from
+ * skb->data (the network header in netfilter's IP hooks) are found as
+ * skb_header_pointer() does: in the skb's linear part when there, else
+ * copied to @buf (@want bytes long).
  */
-bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb);
+void tarpit_skb_view(const struct sk_buff *skb, bool ipv4, unsigned int want, void *buf,
+		     struct tarpit_skb_view *view);
 
 /* What tarpit_send_ipv4() and tarpit_send_ipv6() return. */
 enum tarpit_send_result {

@@ -3,8 +3,9 @@
 //! A borrowed socket buffer, as netfilter hands it to a target.
 
 use crate::bindings;
+use crate::logic::packet::{IPV4_TCP_LEN, IPV6_TCP_LEN};
 use crate::xtables::Family;
-use kernel::{error::to_result, prelude::*, types::Opaque};
+use kernel::types::Opaque;
 
 /// A `struct sk_buff` that a netfilter hook lends to a target.
 ///
@@ -33,36 +34,47 @@ impl SkBuff {
         self.0.get()
     }
 
-    /// The packet's length from its network header on.
-    pub(crate) fn len(&self) -> usize {
-        // SAFETY: the skb is valid (type invariant).
-        let len = unsafe { bindings::tarpit_skb_len(self.as_raw()) };
+    /// What the target reads of this packet (see [`View`]), the headers
+    /// borrowed from the skb's linear part or copied into `buf`.
+    pub(crate) fn view<'a>(&'a self, family: Family, buf: &'a mut [u8; HEAD_LEN]) -> View<'a> {
+        let want = match family {
+            Family::Ipv4 => IPV4_TCP_LEN,
+            Family::Ipv6 => HEAD_LEN,
+        };
+        let mut raw = bindings::tarpit_skb_view {
+            head: core::ptr::null(),
+            len: 0,
+            pkt_type: 0,
+            unicast_route: false,
+        };
+        // SAFETY: the skb is valid (type invariant), `buf` is writable for
+        // `want` <= HEAD_LEN bytes, and `raw` is writable.
+        unsafe {
+            bindings::tarpit_skb_view(
+                self.as_raw(),
+                family == Family::Ipv4,
+                want as u32,
+                buf.as_mut_ptr().cast(),
+                &mut raw,
+            )
+        };
         // A u32 always fits in usize on the 64-bit kernels Rust supports.
-        len as usize
-    }
-
-    /// The link-layer class (`PACKET_HOST`, `PACKET_BROADCAST`, ...).
-    pub(crate) fn pkt_type(&self) -> u32 {
-        // SAFETY: the skb is valid (type invariant).
-        u32::from(unsafe { bindings::tarpit_skb_pkt_type(self.as_raw()) })
-    }
-
-    /// Whether the packet's IPv4 input route is unicast (see helpers.h).
-    pub(crate) fn ipv4_route_is_unicast(&self) -> bool {
-        // SAFETY: the skb is valid (type invariant).
-        unsafe { bindings::tarpit_ipv4_route_is_unicast(self.as_raw()) }
-    }
-
-    /// Copies `buf.len()` bytes from `offset` (from the network header)
-    /// into `buf`, wherever the skb keeps them (linear part or pages).
-    pub(crate) fn copy_bits(&self, offset: usize, buf: &mut [u8]) -> Result {
-        let offset = i32::try_from(offset).map_err(|_| EINVAL)?;
-        let len = i32::try_from(buf.len()).map_err(|_| EINVAL)?;
-        // SAFETY: the skb is valid (type invariant) and `buf` is writable
-        // for `len` bytes; skb_copy_bits() checks the range against the skb.
-        to_result(unsafe {
-            bindings::skb_copy_bits(self.as_raw(), offset, buf.as_mut_ptr().cast(), len)
-        })
+        let len = raw.len as usize;
+        let head = if raw.head.is_null() {
+            None
+        } else {
+            // SAFETY: `head` points to min(len, want) initialised bytes,
+            // either in `buf` (borrowed for 'a) or in the skb's linear data,
+            // which lives as long as the skb (borrowed for 'a) and which
+            // nothing writes while a target has the packet.
+            Some(unsafe { core::slice::from_raw_parts(raw.head.cast::<u8>(), len.min(want)) })
+        };
+        View {
+            head,
+            len,
+            pkt_type: u32::from(raw.pkt_type),
+            unicast_route: raw.unicast_route,
+        }
     }
 
     /// Whether the TCP checksum of this IPv4 packet, whose TCP header is at
@@ -110,6 +122,22 @@ impl SkBuff {
             _ => Err(NotSent::Failed),
         }
     }
+}
+
+/// The most a target reads of a packet: IPv6 and TCP headers.
+pub(crate) const HEAD_LEN: usize = IPV6_TCP_LEN;
+
+/// What the target reads of a packet.
+pub(crate) struct View<'a> {
+    /// Its first bytes: the IP and TCP headers without options, or all of
+    /// it when shorter; `None` if the skb could not provide them.
+    pub(crate) head: Option<&'a [u8]>,
+    /// Its length from the network header on.
+    pub(crate) len: usize,
+    /// The link-layer class (`PACKET_HOST`, `PACKET_BROADCAST`, ...).
+    pub(crate) pkt_type: u32,
+    /// Not an IPv4 packet with a broadcast or multicast input route.
+    pub(crate) unicast_route: bool,
 }
 
 /// Why a reply was not sent.

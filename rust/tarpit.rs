@@ -8,10 +8,10 @@ use crate::{
     bindings,
     logic::{
         decision::{decide, Entropy, Mode, Reply, Segment},
-        packet::{self, Ipv4Segment, Ipv6Segment, NoReply, IPV4_TCP_LEN, IPV6_TCP_LEN},
+        packet::{self, Ipv4Segment, Ipv6Segment, NoReply},
         siphash,
     },
-    skb::{NotSent, SkBuff},
+    skb::{NotSent, SkBuff, View, HEAD_LEN},
     stats,
     xtables::{ActionParam, Family, Target},
 };
@@ -71,26 +71,19 @@ struct KernelEntropy<'a> {
 
 impl Entropy for KernelEntropy<'_> {
     fn isn(&mut self) -> u32 {
-        // Addresses then ports: 12 bytes for IPv4, 36 for IPv6.
-        let mut endpoints = [0u8; 36];
-        let len = match self.incoming {
-            Incoming::V4(s) => {
-                endpoints[..4].copy_from_slice(&s.saddr);
-                endpoints[4..8].copy_from_slice(&s.daddr);
-                endpoints[8..10].copy_from_slice(&s.sport.to_be_bytes());
-                endpoints[10..12].copy_from_slice(&s.dport.to_be_bytes());
-                12
-            }
+        let key = siphash::Key(ISN_KEY.each_ref().map(|w| w.load(Ordering::Relaxed)));
+        match self.incoming {
+            Incoming::V4(s) => siphash::isn_ipv4(&key, s.saddr, s.daddr, s.sport, s.dport),
             Incoming::V6(s) => {
+                // Addresses then ports.
+                let mut endpoints = [0u8; 36];
                 endpoints[..16].copy_from_slice(&s.saddr);
                 endpoints[16..32].copy_from_slice(&s.daddr);
                 endpoints[32..34].copy_from_slice(&s.sport.to_be_bytes());
                 endpoints[34..36].copy_from_slice(&s.dport.to_be_bytes());
-                36
+                siphash::isn(&key, &endpoints)
             }
-        };
-        let key = siphash::Key(ISN_KEY.each_ref().map(|w| w.load(Ordering::Relaxed)));
-        siphash::isn(&key, &endpoints[..len])
+        }
     }
 
     fn random(&mut self) -> u32 {
@@ -102,34 +95,28 @@ impl Entropy for KernelEntropy<'_> {
 /// The TTL (hop limit) of a honeypot's replies: Windows' default.
 const HONEYPOT_TTL: u8 = 128;
 
-/// Reads the headers of the segment in `skb`: what of it must be parsed.
-fn parse(skb: &SkBuff, family: Family) -> Result<Incoming, Silence> {
-    let len = skb.len();
-    let mut head = [0u8; IPV6_TCP_LEN];
-    let want = match family {
-        Family::Ipv4 => IPV4_TCP_LEN,
-        Family::Ipv6 => IPV6_TCP_LEN,
-    };
-    let head = &mut head[..len.min(want)];
-    skb.copy_bits(0, head)
-        .map_err(|_| Silence::Header(NoReply::Truncated))?;
+/// Reads the headers of the segment `view` shows.
+fn parse(view: &View<'_>, family: Family) -> Result<Incoming, Silence> {
+    let head = view.head.ok_or(Silence::Header(NoReply::Truncated))?;
     match family {
-        Family::Ipv4 => packet::parse_ipv4(head, len).map(Incoming::V4),
-        Family::Ipv6 => packet::parse_ipv6(head, len).map(Incoming::V6),
+        Family::Ipv4 => packet::parse_ipv4(head, view.len).map(Incoming::V4),
+        Family::Ipv6 => packet::parse_ipv6(head, view.len).map(Incoming::V6),
     }
     .map_err(Silence::Header)
 }
 
 /// Answers the segment in `skb` as `mode` says; returns the reply sent.
 fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silence> {
-    if skb.pkt_type() != bindings::PACKET_HOST {
+    let family = par.family();
+    let mut buf = [0u8; HEAD_LEN];
+    let view = skb.view(family, &mut buf);
+    if view.pkt_type != bindings::PACKET_HOST {
         return Err(Silence::NotHost);
     }
-    let family = par.family();
-    if family == Family::Ipv4 && !skb.ipv4_route_is_unicast() {
+    if !view.unicast_route {
         return Err(Silence::NotUnicastRoute);
     }
-    let incoming = parse(skb, family)?;
+    let incoming = parse(&view, family)?;
     // Last of the checks: it may read the whole packet. Neither header has
     // options or extensions here (parse refused them).
     let checksum_ok = match family {

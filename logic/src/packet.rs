@@ -203,17 +203,40 @@ pub fn parse_ipv6(head: &[u8], len: usize) -> Result<Ipv6Segment, NoReply> {
     })
 }
 
-/// The one's complement sum of `data` folded into `sum` (RFC 1071). Up to
-/// 64 KiB of `data` cannot overflow the `u32`.
-pub fn csum_add(mut sum: u32, data: &[u8]) -> u32 {
-    let mut chunks = data.chunks_exact(2);
-    for pair in &mut chunks {
-        sum += u32::from(u16::from_be_bytes([pair[0], pair[1]]));
+/// The one's complement sum of `data` added to `sum` (RFC 1071), folded to
+/// 16 bits: callers may add a few more small values before [`csum_fold`].
+/// Big-endian 32-bit words give the same sum as 16-bit ones (RFC 1071,
+/// 2(B)) in half the steps; a `u64` cannot overflow on any slice.
+pub fn csum_add(sum: u32, data: &[u8]) -> u32 {
+    let mut acc = u64::from(sum);
+    let mut words = data.chunks_exact(4);
+    for word in &mut words {
+        acc += u64::from(u32::from_be_bytes([word[0], word[1], word[2], word[3]]));
     }
-    if let [last] = chunks.remainder() {
-        sum += u32::from(*last) << 8;
-    }
-    sum
+    // The last 1-3 bytes, padded with zeros on the right.
+    let mut last = [0u8; 4];
+    let tail = words.remainder();
+    last[..tail.len()].copy_from_slice(tail);
+    acc += u64::from(u32::from_be_bytes(last));
+    fold_to_16(acc)
+}
+
+/// A sum of big-endian 32-bit words folded to 16 bits with end-around
+/// carries: 64 to 32 bits (twice), then 32 to 16 (twice).
+const fn fold_to_16(mut acc: u64) -> u32 {
+    acc = (acc & 0xffff_ffff) + (acc >> 32);
+    acc = (acc & 0xffff_ffff) + (acc >> 32);
+    acc = (acc & 0xffff) + (acc >> 16);
+    acc = (acc & 0xffff) + (acc >> 16);
+    // At most 0xffff after the last fold.
+    acc as u32
+}
+
+/// The sum of the 32-bit words of an address (4 or 16 bytes).
+fn address_sum(addr: &[u8]) -> u64 {
+    addr.chunks_exact(4)
+        .map(|w| u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]])))
+        .sum()
 }
 
 /// The checksum field for the one's complement sum `sum`.
@@ -225,41 +248,56 @@ pub fn csum_fold(mut sum: u32) -> u16 {
     !(sum as u16)
 }
 
-/// Writes a TCP header without options into `tcp` (20 bytes), checksum
-/// left 0, and returns the one's complement sum of it.
-fn write_tcp(tcp: &mut [u8], sport: u16, dport: u16, reply: &Reply) -> u32 {
-    tcp[0..2].copy_from_slice(&sport.to_be_bytes());
-    tcp[2..4].copy_from_slice(&dport.to_be_bytes());
-    tcp[4..8].copy_from_slice(&reply.seq.to_be_bytes());
-    tcp[8..12].copy_from_slice(&reply.ack_seq.to_be_bytes());
+/// The TCP header without options for `reply` from `sport` to `dport`,
+/// checksum field 0, and the sum of its words. The sum is taken from the
+/// fields rather than read back: the reply is built on every packet.
+fn tcp_header(sport: u16, dport: u16, reply: &Reply) -> ([u8; TCP_HEADER_LEN], u64) {
     // 20 bytes are 5 words: the data offset fits its four bits.
-    tcp[12] = ((TCP_HEADER_LEN / 4) as u8) << 4;
-    tcp[13] = reply.flags.0;
-    tcp[14..16].copy_from_slice(&reply.window.to_be_bytes());
-    csum_add(0, tcp)
+    let offset_flags = u16::from_be_bytes([((TCP_HEADER_LEN / 4) as u8) << 4, reply.flags.0]);
+    let words = [
+        u32::from(sport) << 16 | u32::from(dport),
+        reply.seq,
+        reply.ack_seq,
+        u32::from(offset_flags) << 16 | u32::from(reply.window),
+        // Checksum and urgent pointer: 0.
+        0,
+    ];
+    let mut tcp = [0u8; TCP_HEADER_LEN];
+    let mut sum = 0u64;
+    for (bytes, word) in tcp.chunks_exact_mut(4).zip(words) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+        sum += u64::from(word);
+    }
+    (tcp, sum)
 }
 
 /// The reply to `incoming`: an IPv4 header (no options, DF, ID 0, TTL
 /// `ttl`) and a TCP header (no options, no data), both checksums filled in.
 pub fn build_ipv4_reply(incoming: &Ipv4Segment, reply: &Reply, ttl: u8) -> [u8; IPV4_TCP_LEN] {
-    let mut p = [0u8; IPV4_TCP_LEN];
     // The lengths are constants far below 65536.
-    let total = IPV4_TCP_LEN as u16;
-    p[0] = 0x45;
-    p[2..4].copy_from_slice(&total.to_be_bytes());
-    p[6..8].copy_from_slice(&IP_DF.to_be_bytes());
-    p[8] = ttl;
-    p[9] = IPPROTO_TCP;
-    p[12..16].copy_from_slice(&incoming.daddr);
-    p[16..20].copy_from_slice(&incoming.saddr);
-    let ip_check = csum_fold(csum_add(0, &p[..IPV4_HEADER_LEN]));
-    p[10..12].copy_from_slice(&ip_check.to_be_bytes());
-
+    let ip_words = [
+        0x4500_0000 | IPV4_TCP_LEN as u32,
+        u32::from(IP_DF),
+        u32::from(ttl) << 24 | u32::from(IPPROTO_TCP) << 16,
+        u32::from_be_bytes(incoming.daddr),
+        u32::from_be_bytes(incoming.saddr),
+    ];
+    let ip_sum: u64 = ip_words.iter().map(|&w| u64::from(w)).sum();
+    let mut p = [0u8; IPV4_TCP_LEN];
     let (ip, tcp) = p.split_at_mut(IPV4_HEADER_LEN);
-    let mut sum = write_tcp(tcp, incoming.dport, incoming.sport, reply);
+    for (bytes, word) in ip.chunks_exact_mut(4).zip(ip_words) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    ip[10..12].copy_from_slice(&csum_fold(fold_to_16(ip_sum)).to_be_bytes());
+
+    let (header, tcp_sum) = tcp_header(incoming.dport, incoming.sport, reply);
+    tcp.copy_from_slice(&header);
     // Pseudo-header: addresses, protocol, TCP length (RFC 9293, 3.1).
-    sum = csum_add(sum, &ip[12..20]) + u32::from(IPPROTO_TCP) + TCP_HEADER_LEN as u32;
-    tcp[16..18].copy_from_slice(&csum_fold(sum).to_be_bytes());
+    let pseudo = u64::from(ip_words[3])
+        + u64::from(ip_words[4])
+        + u64::from(IPPROTO_TCP)
+        + TCP_HEADER_LEN as u64;
+    tcp[16..18].copy_from_slice(&csum_fold(fold_to_16(tcp_sum + pseudo)).to_be_bytes());
     p
 }
 
@@ -280,11 +318,15 @@ pub fn build_ipv6_reply(
     p[8..24].copy_from_slice(&incoming.daddr);
     p[24..40].copy_from_slice(&incoming.saddr);
 
-    let (ip, tcp) = p.split_at_mut(IPV6_HEADER_LEN);
-    let mut sum = write_tcp(tcp, incoming.dport, incoming.sport, reply);
+    let (header, tcp_sum) = tcp_header(incoming.dport, incoming.sport, reply);
+    let tcp = &mut p[IPV6_HEADER_LEN..];
+    tcp.copy_from_slice(&header);
     // Pseudo-header: addresses, upper-layer length, next header (RFC 8200, 8.1).
-    sum = csum_add(sum, &ip[8..40]) + TCP_HEADER_LEN as u32 + u32::from(IPPROTO_TCP);
-    tcp[16..18].copy_from_slice(&csum_fold(sum).to_be_bytes());
+    let pseudo = address_sum(&incoming.saddr)
+        + address_sum(&incoming.daddr)
+        + TCP_HEADER_LEN as u64
+        + u64::from(IPPROTO_TCP);
+    tcp[16..18].copy_from_slice(&csum_fold(fold_to_16(tcp_sum + pseudo)).to_be_bytes());
     p
 }
 
@@ -493,5 +535,41 @@ mod tests {
     fn checksum_of_odd_length_pads_with_zero() {
         assert_eq!(csum_add(0, &[0x12]), 0x1200);
         assert_eq!(csum_fold(0x1_fffe), 0);
+    }
+
+    /// RFC 1071's own definition: 16-bit words, carries folded at the end.
+    fn reference_sum(data: &[u8]) -> u16 {
+        let mut sum: u64 = 0;
+        for pair in data.chunks(2) {
+            sum += u64::from(pair[0]) << 8 | u64::from(*pair.get(1).unwrap_or(&0));
+        }
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        sum as u16
+    }
+
+    #[test]
+    fn checksum_agrees_with_rfc_1071_on_every_length_and_start() {
+        // Bytes that carry often: mostly 0xff, some varied.
+        let mut data = [0xffu8; 1500];
+        for (i, byte) in data.iter_mut().enumerate() {
+            if i % 7 == 3 {
+                *byte = (i * 37) as u8;
+            }
+        }
+        for start in 0..4 {
+            for len in 0..data.len() - start {
+                let slice = &data[start..start + len];
+                assert_eq!(
+                    csum_fold(csum_add(0, slice)),
+                    !reference_sum(slice),
+                    "start {start} len {len}"
+                );
+            }
+        }
+        // A running sum passed in is added too, whatever its size.
+        assert_eq!(csum_add(0xffff_ffff, &[0xff, 0xff]), 0xffff);
+        assert_eq!(csum_add(0x1_0000, &[]), 1);
     }
 }

@@ -17,6 +17,20 @@ extern "C" fn request_stop(_signal: libc::c_int) {
     STOP.store(true, Ordering::Relaxed);
 }
 
+/// From now on, SIGINT and SIGTERM ask the running command to stop.
+pub fn stop_on_signals() {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is
+        // async-signal-safe.
+        unsafe { libc::signal(signal, request_stop as *const () as libc::sighandler_t) };
+    }
+}
+
+/// Whether a signal asked to stop.
+pub fn stopped() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
 pub struct Options {
     pub ack: bool,
     pub seconds: f64,
@@ -48,16 +62,11 @@ pub fn run(
     let mut rng = Rng::new(options.seed);
     let payload = vec![b'x'; options.data];
     let (mut sent, mut dropped, mut bytes) = (0u64, 0u64, 0u64);
+    let cpu_before = cpu_ticks();
     let start = Instant::now();
     let duration = Duration::from_secs_f64(options.seconds);
-    for signal in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: the handler only stores to an atomic, which is
-        // async-signal-safe.
-        unsafe { libc::signal(signal, request_stop as *const () as libc::sighandler_t) };
-    }
-    while start.elapsed() < duration
-        && options.limit.is_none_or(|limit| sent < limit)
-        && !STOP.load(Ordering::Relaxed)
+    stop_on_signals();
+    while start.elapsed() < duration && options.limit.is_none_or(|limit| sent < limit) && !stopped()
     {
         if let Some(rate) = options.rate {
             let due = Duration::from_secs_f64(sent as f64 / rate);
@@ -108,9 +117,39 @@ pub fn run(
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "flood: sent {sent} {} segments ({bytes} IP bytes) in {secs:.1} s ({:.0}/s), {dropped} refused by a full queue",
+        "flood: sent {sent} {} segments ({bytes} IP bytes) in {secs:.6} s ({:.0}/s), {dropped} refused by a full queue",
         if options.ack { "ACK" } else { "SYN" },
         sent as f64 / secs
     );
+    // The work a segment causes (the target, its reply) runs in softirq on
+    // the sending CPU: how busy that CPU was tells whether it all did.
+    if let (Some((cpu, busy0, all0)), Some((_, busy1, all1))) = (cpu_before, cpu_ticks()) {
+        println!(
+            "flood: cpu {cpu} busy {} of {} ticks",
+            busy1 - busy0,
+            all1 - all0
+        );
+    }
     Ok(())
+}
+
+/// The CPU this thread runs on, and its busy and total time so far in
+/// USER_HZ ticks (from /proc/stat); meaningful when pinned (taskset).
+fn cpu_ticks() -> Option<(usize, u64, u64)> {
+    // SAFETY: sched_getcpu() has no preconditions.
+    let cpu = usize::try_from(unsafe { libc::sched_getcpu() }).ok()?;
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let name = format!("cpu{cpu}");
+    let line = stat
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(&name))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let all: u64 = ticks.iter().take(8).sum();
+    // idle and iowait are the 4th and 5th fields.
+    let idle = ticks.get(3)? + ticks.get(4)?;
+    Some((cpu, all - idle, all))
 }

@@ -156,3 +156,69 @@ impl Segment {
         (frame, Layout { ip, tcp })
     }
 }
+
+fn get16(frame: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([frame[at], frame[at + 1]])
+}
+
+/// A reply read off the wire.
+pub struct Captured {
+    pub family: u8,
+    pub saddr: Addr,
+    pub daddr: Addr,
+    pub ttl: u8,
+    pub sport: u16,
+    pub dport: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: u8,
+    pub window: u16,
+    /// What is wrong with its headers, if anything.
+    pub defect: Option<&'static str>,
+}
+
+pub fn parse_reply(frame: &[u8]) -> Option<Captured> {
+    let ethertype = get16(frame.get(..ETH_LEN)?, 12);
+    let ip = &frame[ETH_LEN..];
+    let (family, saddr, daddr, ttl, tcp, ip_ok) = match ethertype {
+        ETHERTYPE_IPV4 if ip.len() >= 20 && ip[9] == IPPROTO_TCP => {
+            let ihl = usize::from(ip[0] & 0x0f) * 4;
+            let ok = ip[0] == 0x45
+                && usize::from(get16(ip, 2)) == 40
+                && ipv4_header_checksum(&ip[..20]) == 0;
+            let s = Addr::V4(ip[12..16].try_into().ok()?);
+            let d = Addr::V4(ip[16..20].try_into().ok()?);
+            (4, s, d, ip[8], ip.get(ihl..)?, ok)
+        }
+        ETHERTYPE_IPV6 if ip.len() >= 40 && ip[6] == IPPROTO_TCP => {
+            let ok = ip[0] >> 4 == 6 && get16(ip, 4) == 20;
+            let s = Addr::V6(ip[8..24].try_into().ok()?);
+            let d = Addr::V6(ip[24..40].try_into().ok()?);
+            (6, s, d, ip[7], &ip[40..], ok)
+        }
+        _ => return None,
+    };
+    let defect = if !ip_ok {
+        Some("a malformed IP header")
+    } else if tcp.len() != 20 || tcp.get(12) != Some(&0x50) {
+        Some("TCP options or data")
+    } else if tcp_checksum(&saddr, &daddr, tcp) != 0 {
+        Some("a bad TCP checksum")
+    } else {
+        None
+    };
+    let tcp = tcp.get(..20)?;
+    Some(Captured {
+        family,
+        saddr,
+        daddr,
+        ttl,
+        sport: get16(tcp, 0),
+        dport: get16(tcp, 2),
+        seq: u32::from_be_bytes(tcp[4..8].try_into().ok()?),
+        ack: u32::from_be_bytes(tcp[8..12].try_into().ok()?),
+        flags: tcp[13],
+        window: get16(tcp, 14),
+        defect,
+    })
+}

@@ -6,6 +6,8 @@
 //! tarpit-wire fuzz  --iface IF --dst-mac MAC [--seed S] [--count N] [--families 4,6] [--dump INDEX]
 //! tarpit-wire flood --iface IF --dst-mac MAC --dst ADDR --dport P [--ack] [--seconds S]
 //!                   [--src ADDR] [--count N] [--rate PER_SECOND] [--options BYTES] [--data BYTES]
+//! tarpit-wire hold  --iface IF --dst-mac MAC --dst ADDR --dport P --count N [--seconds S]
+//!                   [--interval S]
 //! ```
 //!
 //! Both run in the sending namespace of the plan in `plan.rs`.
@@ -13,6 +15,7 @@
 mod flood;
 mod frame;
 mod fuzz;
+mod hold;
 mod plan;
 mod rng;
 mod sock;
@@ -23,7 +26,9 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: tarpit-wire fuzz|flood --iface IF --dst-mac MAC [options] (see src/main.rs)");
+    eprintln!(
+        "usage: tarpit-wire fuzz|flood|hold --iface IF --dst-mac MAC [options] (see src/main.rs)"
+    );
     ExitCode::from(2)
 }
 
@@ -161,6 +166,26 @@ fn run(command: &str, flags: &HashMap<&str, &str>) -> Result<bool, String> {
             let tx = PacketSocket::open(iface, false).map_err(io)?;
             flood::run(&options, src_mac, dst_mac, &tx).map_err(io)?;
             Ok(true)
+        }
+        "hold" => {
+            let seconds = |name: &str, default: f64| -> Result<f64, String> {
+                get(name).map_or(Ok(default), |s| {
+                    s.parse().map_err(|_| format!("--{name}: {s}"))
+                })
+            };
+            let options = hold::Options {
+                daddr: get("dst")
+                    .and_then(parse_addr)
+                    .ok_or("--dst ADDR is required")?,
+                dport: number("dport", 80)? as u16,
+                count: number("count", 10_000)? as usize,
+                seconds: seconds("seconds", 30.0)?,
+                interval: seconds("interval", 5.0)?,
+                seed,
+            };
+            let rx = PacketSocket::open(iface, true).map_err(io)?;
+            let tx = PacketSocket::open(iface, false).map_err(io)?;
+            hold::run(&options, src_mac, dst_mac, &tx, &rx).map_err(io)
         }
         _ => Err(format!("unknown command {command}")),
     }
