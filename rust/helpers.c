@@ -82,7 +82,8 @@ static struct sk_buff *tarpit_new_reply(struct sk_buff *oldskb, const void *hdr,
 
 /* Modelled on nf_send_reset() (net/ipv4/netfilter/nf_reject_ipv4.c). */
 enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb,
-					 const void *hdr, unsigned int len, u8 ttl)
+					 const void *hdr, unsigned int len, u8 ttl,
+					 unsigned int hook)
 {
 	struct sk_buff *nskb;
 	struct iphdr *niph;
@@ -92,11 +93,14 @@ enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb
 	if (!nskb)
 		return TARPIT_SEND_FAILED;
 	/*
-	 * RTN_UNSPEC lets the routing code classify our source address: local
-	 * in INPUT, any address (FLOWI_FLAG_ANYSRC) when answering for the
-	 * unused addresses of a FORWARD rule.
+	 * The source is the packet's destination: local in INPUT (whose
+	 * broadcast routes the target refused), so no lookup is needed to
+	 * classify it; in FORWARD, RTN_UNSPEC lets the routing code classify
+	 * it (any address, FLOWI_FLAG_ANYSRC, when answering for the unused
+	 * addresses of a FORWARD rule).
 	 */
-	if (ip_route_me_harder(net, NULL, nskb, RTN_UNSPEC))
+	if (ip_route_me_harder(net, NULL, nskb,
+			       hook == NF_INET_LOCAL_IN ? RTN_LOCAL : RTN_UNSPEC))
 		goto drop;
 	/* Only the route knows that an address is some subnet's broadcast. */
 	if (!tarpit_ipv4_route_is_unicast(nskb)) {

@@ -98,24 +98,27 @@ impl SkBuff {
     }
 
     /// Sends `reply` (a whole IPv4 or IPv6 packet, per `family`) back to this
-    /// packet's sender in `net`, with TTL or hop limit `ttl` (0: the
-    /// route's).
+    /// packet's sender in `net`, from netfilter hook `hook`, with TTL or hop
+    /// limit `ttl` (0: the route's).
     pub(crate) fn send_reply(
         &self,
         family: Family,
         net: *mut bindings::net,
+        hook: u32,
         reply: &[u8],
         ttl: u8,
     ) -> core::result::Result<(), NotSent> {
         let len = u32::try_from(reply.len()).map_err(|_| NotSent::Failed)?;
-        let send = match family {
-            Family::Ipv4 => bindings::tarpit_send_ipv4,
-            Family::Ipv6 => bindings::tarpit_send_ipv6,
+        let skb = self.as_raw();
+        let data = reply.as_ptr().cast();
+        let result = match family {
+            // SAFETY: the skb is valid (type invariant), `net` is the
+            // namespace netfilter passed with it, and `reply` is readable for
+            // `len` bytes (the helper copies it before returning).
+            Family::Ipv4 => unsafe { bindings::tarpit_send_ipv4(net, skb, data, len, ttl, hook) },
+            // SAFETY: as for IPv4 just above.
+            Family::Ipv6 => unsafe { bindings::tarpit_send_ipv6(net, skb, data, len, ttl) },
         };
-        // SAFETY: the skb is valid (type invariant), `net` is the namespace
-        // netfilter passed with it, and `reply` is readable for `len` bytes
-        // (the helper copies it before returning).
-        let result = unsafe { send(net, self.as_raw(), reply.as_ptr().cast(), len, ttl) };
         match result {
             bindings::TARPIT_SENT => Ok(()),
             bindings::TARPIT_SEND_NOT_UNICAST => Err(NotSent::NotUnicastRoute),

@@ -139,12 +139,14 @@ fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silen
         Incoming::V4(s) => skb.send_reply(
             family,
             par.net(),
+            par.hook(),
             &packet::build_ipv4_reply(s, &reply, ttl),
             ttl,
         ),
         Incoming::V6(s) => skb.send_reply(
             family,
             par.net(),
+            par.hook(),
             &packet::build_ipv6_reply(s, &reply, ttl),
             ttl,
         ),
