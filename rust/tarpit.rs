@@ -74,21 +74,13 @@ impl Entropy for KernelEntropy<'_> {
         let key = siphash::Key(ISN_KEY.each_ref().map(|w| w.load(Ordering::Relaxed)));
         match self.incoming {
             Incoming::V4(s) => siphash::isn_ipv4(&key, s.saddr, s.daddr, s.sport, s.dport),
-            Incoming::V6(s) => {
-                // Addresses then ports.
-                let mut endpoints = [0u8; 36];
-                endpoints[..16].copy_from_slice(&s.saddr);
-                endpoints[16..32].copy_from_slice(&s.daddr);
-                endpoints[32..34].copy_from_slice(&s.sport.to_be_bytes());
-                endpoints[34..36].copy_from_slice(&s.dport.to_be_bytes());
-                siphash::isn(&key, &endpoints)
-            }
+            Incoming::V6(s) => siphash::isn_ipv6(&key, s.saddr, s.daddr, s.sport, s.dport),
         }
     }
 
-    fn random(&mut self) -> u32 {
-        // SAFETY: get_random_u32() may be called from any context.
-        unsafe { bindings::get_random_u32() }
+    fn random(&mut self) -> u8 {
+        // SAFETY: get_random_u8() may be called from any context.
+        unsafe { bindings::get_random_u8() }
     }
 }
 

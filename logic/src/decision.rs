@@ -101,8 +101,9 @@ pub trait Entropy {
     /// The initial sequence number of our SYN/ACK. The kernel derives it
     /// from a keyed hash of the 4-tuple: stateless, yet not a constant.
     fn isn(&mut self) -> u32;
-    /// Any random number (the honeypot's window noise).
-    fn random(&mut self) -> u32;
+    /// A random byte (the honeypot's window noise needs four bits; a byte
+    /// is the cheapest draw the kernel offers).
+    fn random(&mut self) -> u8;
 }
 
 /// The reply `mode` gives `seg`, or `None` for no reply.
@@ -182,9 +183,9 @@ fn honeypot(seg: &Segment, entropy: &mut impl Entropy) -> Option<Reply> {
 
 /// A window near the peer's own, never zero: a little less each time, as a
 /// busy host's would be.
-fn honeypot_window(peer: u16, random: u32) -> u16 {
-    // Only the low four bits of noise are used; the cast cannot truncate.
-    let noise = (random & 0x0f) as u16;
+fn honeypot_window(peer: u16, random: u8) -> u16 {
+    // Only the low four bits of noise are used.
+    let noise = u16::from(random & 0x0f);
     peer.saturating_sub(noise).max(1)
 }
 
@@ -207,12 +208,12 @@ fn rst_for(seg: &Segment) -> Reply {
 mod tests {
     use super::*;
 
-    struct Fixed(u32, u32);
+    struct Fixed(u32, u8);
     impl Entropy for Fixed {
         fn isn(&mut self) -> u32 {
             self.0
         }
-        fn random(&mut self) -> u32 {
+        fn random(&mut self) -> u8 {
             self.1
         }
     }

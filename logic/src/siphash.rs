@@ -92,6 +92,24 @@ pub fn isn_ipv4(key: &Key, saddr: [u8; 4], daddr: [u8; 4], sport: u16, dport: u1
     s.finish() as u32
 }
 
+/// [`isn`] of the 36 bytes of IPv6 endpoints (`saddr`, `daddr`, then the
+/// ports in network byte order), from whole words.
+pub fn isn_ipv6(key: &Key, saddr: [u8; 16], daddr: [u8; 16], sport: u16, dport: u16) -> u32 {
+    let [sp0, sp1] = sport.to_be_bytes();
+    let [dp0, dp1] = dport.to_be_bytes();
+    let mut s = State::new(key);
+    for addr in [saddr, daddr] {
+        let (high, low) = addr.split_at(8);
+        for half in [high, low] {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(half);
+            s.absorb(u64::from_le_bytes(word));
+        }
+    }
+    s.absorb(u64::from_le_bytes([sp0, sp1, dp0, dp1, 0, 0, 0, 36]));
+    s.finish() as u32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn isn_ipv4_is_isn_of_the_endpoint_bytes() {
+    fn isn_from_words_is_isn_of_the_endpoint_bytes() {
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..1000 {
             x ^= x << 13;
@@ -136,6 +154,18 @@ mod tests {
             ep[8..10].copy_from_slice(&sport.to_be_bytes());
             ep[10..].copy_from_slice(&dport.to_be_bytes());
             assert_eq!(isn_ipv4(&key, saddr, daddr, sport, dport), isn(&key, &ep));
+
+            let saddr6: [u8; 16] = core::array::from_fn(|i| (x >> (i % 8 * 8)) as u8 ^ i as u8);
+            let daddr6: [u8; 16] = core::array::from_fn(|i| (x >> (i % 7 * 9)) as u8);
+            let mut ep6 = [0u8; 36];
+            ep6[..16].copy_from_slice(&saddr6);
+            ep6[16..32].copy_from_slice(&daddr6);
+            ep6[32..34].copy_from_slice(&sport.to_be_bytes());
+            ep6[34..].copy_from_slice(&dport.to_be_bytes());
+            assert_eq!(
+                isn_ipv6(&key, saddr6, daddr6, sport, dport),
+                isn(&key, &ep6)
+            );
         }
     }
 }

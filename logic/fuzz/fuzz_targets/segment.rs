@@ -11,13 +11,13 @@ use libfuzzer_sys::fuzz_target;
 use tarpit_logic::packet::{self, IPV4_TCP_LEN, IPV6_TCP_LEN};
 use tarpit_logic::{decide, Entropy, Flags, Mode, Reply, Segment};
 
-struct FromInput(u32, u32);
+struct FromInput(u32, u8);
 
 impl Entropy for FromInput {
     fn isn(&mut self) -> u32 {
         self.0
     }
-    fn random(&mut self) -> u32 {
+    fn random(&mut self) -> u8 {
         self.1
     }
 }
@@ -67,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         rest.len()
     };
-    let mut entropy = FromInput(u32::from(*extra) * 0x0101_0101, u32::from(*selector));
+    let mut entropy = FromInput(u32::from(*extra) * 0x0101_0101, *selector);
     if selector & 0x80 == 0 {
         let head = &rest[..rest.len().min(IPV4_TCP_LEN)];
         let Ok(seg) = packet::parse_ipv4(head, len) else {

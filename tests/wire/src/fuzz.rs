@@ -110,7 +110,7 @@ impl Entropy for Unknown {
     fn isn(&mut self) -> u32 {
         0
     }
-    fn random(&mut self) -> u32 {
+    fn random(&mut self) -> u8 {
         0
     }
 }
