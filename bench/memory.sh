@@ -12,20 +12,11 @@
 #   conntrack_entries_delta nf_conntrack_objects_delta
 . "$(dirname "$0")/../tests/vm/lib.sh"
 . "$repo/tests/vm/wirelib.sh"
+. "$repo/bench/lib.sh"
 
 connections=${TARPIT_BENCH_CONNECTIONS:-10000}
 repeats=${TARPIT_BENCH_MEMORY_REPEATS:-3}
-c_ko=${TARPIT_C_KO:?the C TARPIT module (scripts/build-c-tarpit)}
-out=${BENCH_OUT:?}
 tsv=$out/memory.tsv
-
-c_loaded() { grep -q '^xt_TARPIT_c ' /proc/modules; }
-use_module() {
-	case $1 in
-	rust) ! c_loaded || rmmod xt_TARPIT_c; load_module ;;
-	c) unload_module && { c_loaded || insmod "$c_ko"; } ;;
-	esac
-}
 
 # A settled reading: Slab and SUnreclaim (kB), the namespace's conntrack
 # entries, and the nf_conntrack cache's objects.

@@ -9,24 +9,14 @@
 # (busy_ticks: non-idle CPU time of the whole VM, in USER_HZ ticks).
 . "$(dirname "$0")/../tests/vm/lib.sh"
 . "$repo/tests/vm/wirelib.sh"
+. "$repo/bench/lib.sh"
 
 rounds=${TARPIT_BENCH_ROUNDS:-5}
 count=${TARPIT_BENCH_PACKETS:-200000}
-c_ko=${TARPIT_C_KO:?the C TARPIT module (scripts/build-c-tarpit)}
-out=${BENCH_OUT:?}
 targets="rust-tarpit rust-honeypot rust-reset c-tarpit c-honeypot c-reset reject drop"
 # SYNs for both families; ACKs (the tarpit's steady state) for IPv4.
 flows="4:syn 6:syn 4:ack"
 tsv=$out/packets.tsv
-
-c_loaded() { grep -q '^xt_TARPIT_c ' /proc/modules; }
-# use_module rust|c|any: the TARPIT module a target needs, alone.
-use_module() {
-	case $1 in
-	rust) ! c_loaded || rmmod xt_TARPIT_c; load_module ;;
-	c) unload_module && { c_loaded || insmod "$c_ko"; } ;;
-	esac
-}
 
 # set_rule TARGET FAMILY: the one rule of the trial.
 set_rule() {

@@ -171,14 +171,8 @@ if any(scans.values()):
     say("## Scanner slowdown (worm-like connect scanner, OS default timeouts)\n")
     say("| /24 behind | probes completed | per minute | vs REJECT | outcomes | probe time, median / max | probes still running at the end (running since at least) |")
     say("|---|---|---|---|---|---|---|")
-    per_minute = {}
-    for name, rs in scans.items():
-        if not rs:
-            continue
-        end = max(float(r["end"]) for r in rs)
-        completed = [r for r in rs if r["outcome"] != "stuck"]
-        stuck = [r for r in rs if r["outcome"] == "stuck"]
-        per_minute[name] = len(completed) / (end / 60)
+    per_minute = {name: sum(r["outcome"] != "stuck" for r in rs) * 60 / max(float(r["end"]) for r in rs)
+                  for name, rs in scans.items() if rs}
     for name, rs in scans.items():
         if not rs:
             continue

@@ -80,30 +80,25 @@ pub fn run(
                 break;
             }
             let (identity, port) = plan::identity(family, rng.below(plan::MAX_SEGMENTS));
+            let sport = if options.saddr.is_some() {
+                rng.u16() | 1024
+            } else {
+                port
+            };
+            let seq = rng.u32();
+            let ack = if options.ack { rng.u32() } else { 0 };
             let seg = Segment {
-                src_mac,
-                dst_mac,
-                saddr: options.saddr.unwrap_or(identity),
-                daddr: options.daddr,
-                ttl: 64,
-                tos: 0,
-                frag: 0x4000,
-                ip_options: Vec::new(),
-                ext_headers: Vec::new(),
-                proto: crate::frame::IPPROTO_TCP,
-                sport: if options.saddr.is_some() {
-                    rng.u16() | 1024
-                } else {
-                    port
-                },
-                dport: options.dport,
-                seq: rng.u32(),
-                ack: if options.ack { rng.u32() } else { 0 },
-                flags: if options.ack { 0x10 } else { 0x02 },
-                window: 64240,
-                urgent: 0,
                 tcp_options: vec![1; options.options],
                 payload_len: options.data,
+                ..Segment::plain(
+                    src_mac,
+                    dst_mac,
+                    (options.saddr.unwrap_or(identity), sport),
+                    (options.daddr, options.dport),
+                    seq,
+                    ack,
+                    if options.ack { 0x10 } else { 0x02 },
+                )
             };
             let (frame, layout) = seg.build(&payload);
             if tx.send(&frame)? {

@@ -92,6 +92,41 @@ pub fn tcp_checksum(saddr: &Addr, daddr: &Addr, tcp: &[u8]) -> u16 {
 }
 
 impl Segment {
+    /// A well-formed segment as a client sends it: no IP options, extension
+    /// headers, TCP options or data; DF, TTL 64, window 64240.
+    #[allow(clippy::too_many_arguments)]
+    pub fn plain(
+        src_mac: [u8; 6],
+        dst_mac: [u8; 6],
+        (saddr, sport): (Addr, u16),
+        (daddr, dport): (Addr, u16),
+        seq: u32,
+        ack: u32,
+        flags: u8,
+    ) -> Segment {
+        Segment {
+            src_mac,
+            dst_mac,
+            saddr,
+            daddr,
+            ttl: 64,
+            tos: 0,
+            frag: 0x4000,
+            ip_options: Vec::new(),
+            ext_headers: Vec::new(),
+            proto: IPPROTO_TCP,
+            sport,
+            dport,
+            seq,
+            ack,
+            flags,
+            window: 64240,
+            urgent: 0,
+            tcp_options: Vec::new(),
+            payload_len: 0,
+        }
+    }
+
     /// The frame, and where its headers are. `payload` provides the data
     /// bytes (at least `payload_len` of them).
     pub fn build(&self, payload: &[u8]) -> (Vec<u8>, Layout) {

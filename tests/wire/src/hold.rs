@@ -62,28 +62,15 @@ impl Holder<'_> {
     }
 
     fn send(&self, index: usize, flags: u8, seq: u32, ack: u32) -> std::io::Result<()> {
-        let (saddr, sport) = plan::identity(self.family(), index);
-        let seg = Segment {
-            src_mac: self.src_mac,
-            dst_mac: self.dst_mac,
-            saddr,
-            daddr: self.options.daddr,
-            ttl: 64,
-            tos: 0,
-            frag: 0x4000,
-            ip_options: Vec::new(),
-            ext_headers: Vec::new(),
-            proto: crate::frame::IPPROTO_TCP,
-            sport,
-            dport: self.options.dport,
+        let seg = Segment::plain(
+            self.src_mac,
+            self.dst_mac,
+            plan::identity(self.family(), index),
+            (self.options.daddr, self.options.dport),
             seq,
             ack,
             flags,
-            window: 64240,
-            urgent: 0,
-            tcp_options: Vec::new(),
-            payload_len: 0,
-        };
+        );
         let (frame, _) = seg.build(&[]);
         while !self.tx.send(&frame)? {
             std::thread::yield_now();
