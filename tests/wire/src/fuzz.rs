@@ -217,6 +217,24 @@ fn set_ip_len(frame: &mut [u8], layout: &Layout, family: u8, ip_len: usize) {
     }
 }
 
+/// IP trims a packet to the length its header claims, leaving a shorter
+/// segment and link-layer padding. When the TCP checksum happens to hold
+/// over what is left (1 in 65,536), that is a well-formed segment, not a bad
+/// header: change the checksum field so that the segment stays in its class.
+fn spoil_trimmed_checksum(frame: &mut [u8], layout: &Layout, seg: &Segment, ip_len: usize) {
+    let Some(tcp_len) = (layout.ip + ip_len).checked_sub(layout.tcp) else {
+        return;
+    };
+    let end = layout.tcp + tcp_len;
+    if tcp_len < 20 || end > frame.len() {
+        return;
+    }
+    if frame::tcp_checksum(&seg.saddr, &seg.daddr, &frame[layout.tcp..end]) == 0 {
+        let field = get16(frame, layout.tcp + 16);
+        set16(frame, layout.tcp + 16, field ^ 1);
+    }
+}
+
 /// Segment `index`: its frame and its record.
 pub fn generate(seed: u64, index: usize, family: u8, env: &Env) -> (Vec<u8>, Record) {
     let mut rng = rng_for(seed, index);
@@ -350,7 +368,9 @@ pub fn generate(seed: u64, index: usize, family: u8, env: &Env) -> (Vec<u8>, Rec
                     1 => rng.range(1, ip_len - 1),
                     _ => 0,
                 };
-                set_ip_len(&mut frame, &layout, family, claimed.min(65535 + 40));
+                let claimed = claimed.min(65535 + 40);
+                set_ip_len(&mut frame, &layout, family, claimed);
+                spoil_trimmed_checksum(&mut frame, &layout, &seg, claimed);
             }
         },
         Class::BadDataOffset => {
@@ -608,4 +628,33 @@ pub fn run(
         );
     }
     Ok(ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CI's seed 0x292f46f26c66f055 made segment 98033 claim 186 of its 369
+    /// bytes, and the TCP checksum held over both: the kernel answered it.
+    #[test]
+    fn a_shorter_length_claim_never_leaves_a_valid_checksum() {
+        let seed = 0x292f_46f2_6c66_f055;
+        let mut payload = vec![0u8; 65536];
+        crate::rng::Rng::new(seed).fill(&mut payload);
+        let env = Env {
+            src_mac: [2, 0, 0, 0, 0, 1],
+            dst_mac: [2, 0, 0, 0, 0, 2],
+            max_frame: ETH_LEN + 65535,
+            payload,
+        };
+        let (frame, record) = generate(seed, 98033, 6, &env);
+        assert_eq!(record.class, Class::BadIpHeader);
+        let ip = ETH_LEN;
+        let claimed = usize::from(get16(&frame, ip + 4));
+        assert!(40 + claimed < frame.len() - ip, "the length claims less");
+        let saddr = Addr::V6(frame[ip + 8..ip + 24].try_into().unwrap());
+        let daddr = Addr::V6(frame[ip + 24..ip + 40].try_into().unwrap());
+        let tcp = &frame[ip + 40..ip + 40 + claimed];
+        assert_ne!(frame::tcp_checksum(&saddr, &daddr, tcp), 0);
+    }
 }
