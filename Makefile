@@ -8,6 +8,8 @@
 #   make demo       the tarpit shown in the test VM
 #   make bench      per-packet cost, memory per held connection and scanner
 #                   slowdown, against the C TARPIT, REJECT and DROP (figures)
+#   make deb        Debian packages: xt-tarpit-dkms (module source) and xt-tarpit
+#                   (iptables extension, man page), checked by lintian
 #   make install    install the module and the iptables extension
 #   make clean
 #
@@ -49,6 +51,9 @@ demo: all
 bench:
 	@scripts/bench
 
+deb:
+	@scripts/make-deb
+
 install: all
 	scripts/build-module modules_install
 	install -D -m 0644 $(XTLIBDIR)/libxt_TARPIT.so \
@@ -56,6 +61,8 @@ install: all
 
 clean:
 	rm -rf build target
-	rm -f *.ko *.mod *.mod.c *.o .*.cmd modules.order Module.symvers rust/*.o rust/.*.cmd
+	# What in-tree builds (before build/module/) left behind.
+	rm -f *.ko *.mod *.mod.c *.o .*.cmd modules.order Module.symvers rust/*.o rust/.*.cmd \
+		rust/bindings_generated.rs
 
-.PHONY: all module extension test-tools check check-debug fuzz-logic demo bench install clean
+.PHONY: all module extension test-tools check check-debug fuzz-logic demo bench deb install clean

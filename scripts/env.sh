@@ -25,5 +25,14 @@ KERNEL_LINE=${KERNEL_LINE:-auto}
 # machine's own toolchain. The kernel's make gets RUSTC as an argument.
 export TARPIT_CACHE LIBCLANG_PATH
 
+TARPIT_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# module_build_dir KDIR: where the module for the kernel at KDIR is built
+# (its release and a hash of the path: two trees may share a release).
+module_build_dir() {
+	local release
+	release=$(cat "$1/include/config/kernel.release" 2>/dev/null) || release=unknown
+	echo "$TARPIT_REPO/build/module/$release-$(printf %s "$1" | sha256sum | cut -c1-8)"
+}
+
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

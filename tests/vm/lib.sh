@@ -6,7 +6,8 @@
 set -u
 KSFT_SKIP=4
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-TARPIT_KO=${TARPIT_KO:-$repo/xt_TARPIT.ko}
+# scripts/vm-run names the module built for the booted kernel.
+TARPIT_KO=${TARPIT_KO:-$(ls "$repo"/build/module/"$(uname -r)"-*/xt_TARPIT.ko 2>/dev/null | head -n 1)}
 export XTABLES_LIBDIR=${XTABLES_LIBDIR:-$repo/build/xtables:$(pkg-config --variable=xtlibdir xtables 2>/dev/null || echo /usr/lib/x86_64-linux-gnu/xtables)}
 
 failures=0
