@@ -4,6 +4,8 @@
 #   make check      host tests and VM tests (installs what is missing)
 #   make check-debug the same on the debug kernel (KASAN, lockdep, kmemleak),
 #                   with the full fuzzing, flood and churn runs
+#   make check-distro our packages on Debian's own kernel (DKMS prepares its
+#                   Rust artifacts), booted in the VM
 #   make fuzz-logic coverage-guided fuzzing of the logic (FUZZ_SECONDS=600)
 #   make demo       the tarpit shown in the test VM
 #   make bench      per-packet cost, memory per held connection and scanner
@@ -11,6 +13,8 @@
 #   make deb        Debian packages: xt-tarpit-dkms (module source) and xt-tarpit
 #                   (iptables extension, man page), checked by lintian
 #   make install    install the module and the iptables extension
+#   make dkms-install  the module's source for DKMS, built for the running
+#                   kernel and after every kernel update (any distribution)
 #   make clean
 #
 # KDIR is the kernel build tree the module is built against; by default the
@@ -41,6 +45,9 @@ check:
 check-debug:
 	@TARPIT_SCALE=full scripts/check --variant debug
 
+check-distro:
+	@scripts/check-distro
+
 FUZZ_SECONDS ?= 600
 fuzz-logic:
 	scripts/fuzz-logic --seconds $(FUZZ_SECONDS)
@@ -59,10 +66,13 @@ install: all
 	install -D -m 0644 $(XTLIBDIR)/libxt_TARPIT.so \
 		$(DESTDIR)$(shell pkg-config --variable=xtlibdir xtables)/libxt_TARPIT.so
 
+dkms-install:
+	scripts/dkms-install
+
 clean:
 	rm -rf build target
 	# What in-tree builds (before build/module/) left behind.
 	rm -f *.ko *.mod *.mod.c *.o .*.cmd modules.order Module.symvers rust/*.o rust/.*.cmd \
 		rust/bindings_generated.rs
 
-.PHONY: all module extension test-tools check check-debug fuzz-logic demo bench deb install clean
+.PHONY: all module extension test-tools check check-debug check-distro fuzz-logic demo bench deb install dkms-install clean

@@ -30,6 +30,20 @@ dmesg_mark() { dmesg_lines=$(dmesg | wc -l); }
 dmesg_since() { dmesg | tail -n +"$((${dmesg_lines:-0} + 1))"; }
 
 module_loaded() { grep -q '^xt_TARPIT ' /proc/modules; }
+# loaded_is FILE: the loaded xt_TARPIT is FILE (.ko or .ko.xz): the same GNU
+# build ID (srcversion is not there on every kernel).
+loaded_is() {
+	local note=/sys/module/xt_TARPIT/notes/.note.gnu.build-id loaded built
+	[ -r "$note" ] || { echo "    no $note"; return 1; }
+	loaded=$(od -An -tx1 -v "$note" | tr -d ' \n' | tail -c 40)
+	case $1 in
+	*.xz) xz -dc "$1" ;;
+	*) cat "$1" ;;
+	esac >/tmp/loaded_is.ko
+	built=$(readelf -n /tmp/loaded_is.ko | sed -n 's/.*Build ID: //p' | head -n 1)
+	echo "    build ID: loaded $loaded, ${1##*/} ${built:-none}"
+	[ -n "$built" ] && [ "$loaded" = "$built" ]
+}
 load_module() { module_loaded || insmod "$TARPIT_KO"; }
 # Retries for a while: rules in a deleted namespace are freed asynchronously.
 unload_module() {
