@@ -22,19 +22,8 @@ export XTABLES_LIBDIR=$(pkg-config --variable=xtlibdir xtables 2>/dev/null || ec
 check "the packaged extension is installed" test -f "$XTABLES_LIBDIR/libxt_TARPIT.so"
 setup_hosts || { fail "the test namespaces are set up"; finish; }
 for v in legacy nft; do
-	for family in 4 6; do
-		ipt=iptables-$v src=$CLI4 dst=$SRV4
-		[ "$family" = 4 ] || ipt=ip6tables-$v src=fd00::1 dst=fd00::2
-		if ! in_srv "$ipt" -A INPUT -p tcp -m tcp --dport 135 -j TARPIT; then
-			fail "$ipt accepts a TARPIT rule"
-			continue
-		fi
-		in_cli python3 "$repo/tests/vm/s1_wire.py" "$src" "$dst" 135 >/tmp/s1.out 2>&1
-		rc=$?
-		check "$ipt: a connection to the tarpitted port gets what tarpit mode prescribes (s1_wire.py)" test "$rc" = 0
-		((rc == 0)) || cat /tmp/s1.out
-		flush_rules "$SRV"
-	done
+	s1_answers "iptables-$v" "$CLI4" "$SRV4"
+	s1_answers "ip6tables-$v" fd00::1 fd00::2
 done
 cleanup_hosts
 trap - EXIT

@@ -76,15 +76,7 @@ check "the loaded module is the packaged one" loaded_is "$installed"
 export XTABLES_LIBDIR=$root$xtlib
 setup_hosts || { fail "the test namespaces are set up"; finish; }
 for v in $IPTABLES_VARIANTS; do
-	in_srv "iptables-$v" -A INPUT -p tcp -m tcp --dport 135 -j TARPIT &&
-		pass "iptables-$v accepts a TARPIT rule with the packaged extension" ||
-		{ fail "iptables-$v accepts a TARPIT rule with the packaged extension"; continue; }
-	check "iptables-$v lists it back" grep -q "TARPIT.*dpt:135" <<<"$(in_srv "iptables-$v" -L INPUT -n)"
-	in_cli python3 "$repo/tests/vm/s1_wire.py" "$CLI4" "$SRV4" 135 >/tmp/s1.out 2>&1
-	rc=$?
-	check "a connection to the tarpitted port gets what tarpit mode prescribes (iptables-$v, s1_wire.py)" test "$rc" = 0
-	((rc == 0)) || cat /tmp/s1.out
-	flush_rules "$SRV"
+	s1_answers "iptables-$v" "$CLI4" "$SRV4"
 done
 cleanup_hosts
 trap cleanup_root EXIT

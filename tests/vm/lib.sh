@@ -89,6 +89,23 @@ setup_hosts() {
 	trap cleanup_hosts EXIT
 }
 
+# s1_answers IPTABLES SRC DST: a TARPIT rule for port 135, added in $SRV by
+# IPTABLES (iptables-legacy, ip6tables-nft, ...), is accepted, listed back,
+# and answers s1_wire.py from $CLI (SRC to DST) as tarpit mode prescribes;
+# the rules go again after.
+s1_answers() {
+	local ipt=$1 src=$2 dst=$3 rc
+	in_srv "$ipt" -A INPUT -p tcp -m tcp --dport 135 -j TARPIT ||
+		{ fail "$ipt accepts a TARPIT rule"; return; }
+	pass "$ipt accepts a TARPIT rule"
+	check "$ipt lists it back" grep -q "TARPIT.*dpt:135" <<<"$(in_srv "$ipt" -L INPUT -n)"
+	in_cli python3 "$repo/tests/vm/s1_wire.py" "$src" "$dst" 135 >/tmp/s1.out 2>&1
+	rc=$?
+	check "$ipt: a connection to the tarpitted port gets what tarpit mode prescribes (s1_wire.py)" test "$rc" = 0
+	((rc == 0)) || cat /tmp/s1.out
+	flush_rules "$SRV"
+}
+
 # flush_rules NS: every rule of NS goes now: in a deleted namespace rules
 # are freed asynchronously (and slowly), keeping the module in use meanwhile.
 flush_rules() {
