@@ -228,11 +228,25 @@ mod tests {
         }
     }
 
-    const FIN: u8 = Flags::FIN.0;
-    const SYN: u8 = Flags::SYN.0;
-    const RST: u8 = Flags::RST.0;
-    const PSH: u8 = Flags::PSH.0;
-    const ACK: u8 = Flags::ACK.0;
+    // The TCP header's flag bits (RFC 9293, 3.1), written out rather than
+    // taken from `Flags`, so that a wrong constant there shows.
+    const FIN: u8 = 0x01;
+    const SYN: u8 = 0x02;
+    const RST: u8 = 0x04;
+    const PSH: u8 = 0x08;
+    const ACK: u8 = 0x10;
+    const URG: u8 = 0x20;
+
+    #[test]
+    fn flags_are_the_header_bits() {
+        assert_eq!(Flags::FIN, Flags(FIN));
+        assert_eq!(Flags::SYN, Flags(SYN));
+        assert_eq!(Flags::RST, Flags(RST));
+        assert_eq!(Flags::PSH, Flags(PSH));
+        assert_eq!(Flags::ACK, Flags(ACK));
+        assert_eq!(Flags::URG, Flags(URG));
+        assert_eq!(Flags::SYN_ACK, Flags(SYN | ACK));
+    }
 
     #[test]
     fn variants_map_to_modes() {
@@ -263,7 +277,7 @@ mod tests {
 
     #[test]
     fn tarpit_ack_gets_zero_window_and_acknowledges_nothing() {
-        for flags in [ACK, ACK | PSH, ACK | PSH | Flags::URG.0] {
+        for flags in [ACK, ACK | PSH, ACK | PSH | URG] {
             let mut s = seg(flags);
             s.payload_len = 1;
             let r = decide(Mode::Tarpit, &s, &mut Fixed(7, 7)).unwrap();
@@ -279,42 +293,230 @@ mod tests {
         assert_eq!((r.seq, r.window), (5000, 0));
     }
 
-    /// Every one of the 256 flag combinations, against the documented table.
-    #[test]
-    fn tarpit_table_for_every_flag_combination() {
+    // The reply every mode gives each of the 256 flag bytes, written out
+    // from the wire tables of the reference behaviour (xtables-addons'
+    // TARPIT, `reference-behaviour.md`: "Tarpit mode", "Honeypot mode",
+    // "Reset mode") and from the README where we differ on purpose (reset
+    // mode never answers a RST; a honeypot ignores a segment with neither
+    // SYN nor ACK). Only SYN, ACK, FIN and RST matter; PSH, URG, ECE and
+    // CWR must not, so every byte is tried. Notation as in the reference:
+    // S incoming seq, A incoming ack_seq, W incoming window, P payload.
+
+    /// Where a reply's sequence number comes from.
+    #[derive(Clone, Copy, Debug)]
+    enum SeqFrom {
+        /// The entropy's ISN (the keyed hash; the honeypot's "random seq").
+        Isn,
+        /// A, the incoming acknowledgment number.
+        A,
+    }
+
+    /// What a reply acknowledges.
+    #[derive(Clone, Copy, Debug)]
+    enum AckOf {
+        /// S+1 (mod 2^32): the SYN.
+        SPlus1,
+        /// S: nothing new.
+        S,
+        /// S+P (mod 2^32) if P > 100, else S (the honeypot).
+        SPlusPOver100,
+        /// 0: a RST carries no ACK flag.
+        NoAck,
+    }
+
+    /// A reply's window.
+    #[derive(Clone, Copy, Debug)]
+    enum Win {
+        /// 5: the tarpit's SYN/ACK.
+        W5,
+        /// 0.
+        W0,
+        /// Derived from W, never zero (the honeypot). The reference says only
+        /// "derived from W"; ours is W less the low four bits of a random
+        /// byte, at least 1 (see `honeypot_window`).
+        FromW,
+    }
+
+    /// One row of a table: `None` for no reply, else the reply's flags and
+    /// where its seq, ack_seq and window come from.
+    type Row = Option<(u8, SeqFrom, AckOf, Win)>;
+
+    const Y: bool = true;
+    const N: bool = false;
+
+    /// "Tarpit mode (default)" of the reference, with the ISN from our
+    /// keyed hash instead of 0.
+    #[rustfmt::skip]
+    fn tarpit_row(syn_ack_fin_rst: (bool, bool, bool, bool)) -> Row {
+        use {AckOf::*, SeqFrom::*, Win::*};
+        match syn_ack_fin_rst {
+            // SYN, ACK, FIN, RST => reply
+            (N, N, N, N) => None,                               // neither SYN nor ACK
+            (N, N, N, Y) => None,                               // RST
+            (N, N, Y, N) => None,                               // FIN
+            (N, N, Y, Y) => None,                               // FIN, RST
+            (N, Y, N, N) => Some((ACK, A, S, W0)),              // ACK, data or not
+            (N, Y, N, Y) => None,                               // RST
+            (N, Y, Y, N) => None,                               // FIN
+            (N, Y, Y, Y) => None,                               // FIN, RST
+            (Y, N, N, N) => Some((SYN | ACK, Isn, SPlus1, W5)), // SYN
+            (Y, N, N, Y) => None,                               // RST
+            (Y, N, Y, N) => None,                               // FIN
+            (Y, N, Y, Y) => None,                               // FIN, RST
+            (Y, Y, N, N) => Some((RST, A, NoAck, W0)),          // SYN/ACK
+            (Y, Y, N, Y) => None,                               // RST
+            (Y, Y, Y, N) => None,                               // FIN
+            (Y, Y, Y, Y) => None,                               // FIN, RST
+        }
+    }
+
+    /// "Honeypot mode" of the reference: any RST gets nothing, then any FIN
+    /// a RST; no reply to neither SYN nor ACK (README: "no flagless
+    /// honeypot segments"). A RST has window 0 and no ACK flag, as in
+    /// reset mode.
+    #[rustfmt::skip]
+    fn honeypot_row(syn_ack_fin_rst: (bool, bool, bool, bool)) -> Row {
+        use {AckOf::*, SeqFrom::*, Win::*};
+        match syn_ack_fin_rst {
+            // SYN, ACK, FIN, RST => reply
+            (N, N, N, N) => None,                               // neither SYN nor ACK
+            (N, N, N, Y) => None,                               // RST
+            (N, N, Y, N) => Some((RST, A, NoAck, W0)),          // FIN
+            (N, N, Y, Y) => None,                               // RST
+            (N, Y, N, N) => Some((ACK, A, SPlusPOver100, FromW)),// ACK
+            (N, Y, N, Y) => None,                               // RST
+            (N, Y, Y, N) => Some((RST, A, NoAck, W0)),          // FIN
+            (N, Y, Y, Y) => None,                               // RST
+            (Y, N, N, N) => Some((SYN | ACK, Isn, SPlus1, FromW)),// SYN
+            (Y, N, N, Y) => None,                               // RST
+            (Y, N, Y, N) => Some((RST, A, NoAck, W0)),          // FIN
+            (Y, N, Y, Y) => None,                               // RST
+            (Y, Y, N, N) => Some((RST, A, NoAck, W0)),          // SYN/ACK
+            (Y, Y, N, Y) => None,                               // RST
+            (Y, Y, Y, N) => Some((RST, A, NoAck, W0)),          // FIN
+            (Y, Y, Y, Y) => None,                               // RST
+        }
+    }
+
+    /// "Reset mode" of the reference, except that a RST gets nothing (RFC
+    /// 9293; xtables-addons answers it).
+    #[rustfmt::skip]
+    fn reset_row(syn_ack_fin_rst: (bool, bool, bool, bool)) -> Row {
+        use {AckOf::*, SeqFrom::*, Win::*};
+        match syn_ack_fin_rst {
+            // SYN, ACK, FIN, RST => reply
+            (N, N, N, N) => Some((RST, A, NoAck, W0)),
+            (N, N, N, Y) => None,
+            (N, N, Y, N) => Some((RST, A, NoAck, W0)),
+            (N, N, Y, Y) => None,
+            (N, Y, N, N) => Some((RST, A, NoAck, W0)),
+            (N, Y, N, Y) => None,
+            (N, Y, Y, N) => Some((RST, A, NoAck, W0)),
+            (N, Y, Y, Y) => None,
+            (Y, N, N, N) => Some((RST, A, NoAck, W0)),
+            (Y, N, N, Y) => None,
+            (Y, N, Y, N) => Some((RST, A, NoAck, W0)),
+            (Y, N, Y, Y) => None,
+            (Y, Y, N, N) => Some((RST, A, NoAck, W0)),
+            (Y, Y, N, Y) => None,
+            (Y, Y, Y, N) => Some((RST, A, NoAck, W0)),
+            (Y, Y, Y, Y) => None,
+        }
+    }
+
+    /// Incoming (S, A, W, P): ordinary numbers, S+1 and S+P wrapping, P at
+    /// and just over the honeypot's threshold of 100, W too small for the
+    /// noise.
+    const SEGMENTS: [(u32, u32, u16, u32); 6] = [
+        (1000, 5000, 29200, 0),
+        (u32::MAX, 0x8000_0001, 3, 0),
+        (0x1234_5678, 0x9abc_def0, 65535, 100),
+        (0x1234_5678, 0x9abc_def0, 1, 101),
+        (0xffff_ff00, 7, 0, 1460),
+        (0, 0, 16, 65535),
+    ];
+
+    /// (ISN, random byte) pairs for [`Fixed`]: no noise, noise 7 with high
+    /// bits that must be ignored, and the most noise.
+    const ENTROPY: [(u32, u8); 3] = [(0x0bad_cafe, 0x00), (0x1234_5678, 0x37), (u32::MAX, 0xff)];
+
+    fn expected(row: Row, seg: &Segment, isn: u32, random: u8) -> Option<Reply> {
+        let (flags, seq, ack, win) = row?;
+        let (s, p, w) = (seg.seq, seg.payload_len, seg.window);
+        Some(Reply {
+            seq: match seq {
+                SeqFrom::Isn => isn,
+                SeqFrom::A => seg.ack_seq,
+            },
+            ack_seq: match ack {
+                AckOf::SPlus1 => s.wrapping_add(1),
+                AckOf::S => s,
+                AckOf::SPlusPOver100 if p > 100 => s.wrapping_add(p),
+                AckOf::SPlusPOver100 => s,
+                AckOf::NoAck => 0,
+            },
+            flags: Flags(flags),
+            window: match win {
+                Win::W5 => 5,
+                Win::W0 => 0,
+                Win::FromW => w.saturating_sub(u16::from(random & 0x0f)).max(1),
+            },
+        })
+    }
+
+    /// `decide` for every flag byte, segment and entropy against `table`.
+    fn check_every_flag_byte(mode: Mode, table: fn((bool, bool, bool, bool)) -> Row) {
         for bits in 0..=255u8 {
-            let r = decide(Mode::Tarpit, &seg(bits), &mut Fixed(9, 9));
-            let f = Flags(bits);
-            let expected = if f.any(Flags(FIN | RST)) {
-                None
-            } else if f.has(Flags::SYN) && !f.has(Flags::ACK) {
-                Some(Flags::SYN_ACK)
-            } else if f.has(Flags::SYN) {
-                Some(Flags::RST)
-            } else if f.has(Flags::ACK) {
-                Some(Flags::ACK)
-            } else {
-                None
-            };
-            assert_eq!(r.map(|r| r.flags), expected, "flags {bits:#04x}");
-            if let Some(r) = r {
-                assert!(r.window == 0 || r.flags == Flags::SYN_ACK);
+            let class = (
+                bits & SYN != 0,
+                bits & ACK != 0,
+                bits & FIN != 0,
+                bits & RST != 0,
+            );
+            let row = table(class);
+            for (s, a, w, p) in SEGMENTS {
+                for (isn, random) in ENTROPY {
+                    let seg = Segment {
+                        seq: s,
+                        ack_seq: a,
+                        flags: Flags(bits),
+                        window: w,
+                        payload_len: p,
+                    };
+                    let got = decide(mode, &seg, &mut Fixed(isn, random));
+                    assert_eq!(
+                        got,
+                        expected(row, &seg, isn, random),
+                        "{mode:?}, flags {bits:#04x} (SYN, ACK, FIN, RST = {class:?}), \
+                         S {s:#x} A {a:#x} W {w} P {p}, ISN {isn:#x} random {random:#04x}"
+                    );
+                    if let (Some(r), Some((_, _, _, Win::FromW))) = (got, row) {
+                        // Near the peer's window, never zero.
+                        assert!(r.window != 0, "{mode:?} {bits:#04x} W {w}");
+                        assert!(
+                            (w.saturating_sub(15)..=w.max(1)).contains(&r.window),
+                            "{mode:?} {bits:#04x} W {w}: {}",
+                            r.window
+                        );
+                    }
+                }
             }
         }
     }
 
     #[test]
-    fn reset_answers_everything_but_rst_with_rst() {
-        for bits in 0..=255u8 {
-            let r = decide(Mode::Reset, &seg(bits), &mut Fixed(9, 9));
-            if Flags(bits).has(Flags::RST) {
-                assert_eq!(r, None, "flags {bits:#04x}");
-                continue;
-            }
-            let r = r.unwrap();
-            assert_eq!(r.flags, Flags::RST, "flags {bits:#04x}");
-            assert_eq!((r.seq, r.ack_seq, r.window), (5000, 0, 0));
-        }
+    fn tarpit_table_for_every_flag_combination() {
+        check_every_flag_byte(Mode::Tarpit, tarpit_row);
+    }
+
+    #[test]
+    fn honeypot_table_for_every_flag_combination() {
+        check_every_flag_byte(Mode::Honeypot, honeypot_row);
+    }
+
+    #[test]
+    fn reset_table_for_every_flag_combination() {
+        check_every_flag_byte(Mode::Reset, reset_row);
     }
 
     /// No mode ever answers a RST.
@@ -328,28 +530,6 @@ mod tests {
                     "{mode:?} {bits:#04x}"
                 );
             }
-        }
-    }
-
-    #[test]
-    fn honeypot_table_for_every_flag_combination() {
-        for bits in 0..=255u8 {
-            let f = Flags(bits);
-            let r = decide(Mode::Honeypot, &seg(bits), &mut Fixed(9, 3));
-            let expected = if f.has(Flags::RST) {
-                None
-            } else if f.has(Flags::FIN) {
-                Some(Flags::RST)
-            } else if f.has(Flags::SYN) && !f.has(Flags::ACK) {
-                Some(Flags::SYN_ACK)
-            } else if f.has(Flags::SYN) {
-                Some(Flags::RST)
-            } else if f.has(Flags::ACK) {
-                Some(Flags::ACK)
-            } else {
-                None
-            };
-            assert_eq!(r.map(|r| r.flags), expected, "flags {bits:#04x}");
         }
     }
 
