@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # S5, the tarpit for an unused subnet, with iptables-legacy and iptables-nft:
 #  - routed: a router tarpits the unused 10.2.0.0/24 in FORWARD; every TCP
-#    connection to any of its addresses is held, ping to it is dropped, and
-#    the real host behind the router stays reachable;
+#    connection to any of its addresses is held, ping to it is dropped (a
+#    host behind the router would answer it), and the real host behind the
+#    router stays reachable;
 #  - LaBrea-like, on one L2 segment (a bridge): scripts/tarpit-subnet makes
 #    the router answer ARP for the unused 10.3.0.128/25 of the LAN, and a
 #    client connecting to such an address is held, while the real host at
@@ -40,8 +41,11 @@ setup_s5() {
 	ip -n "$RTR" addr add 10.0.0.254/24 dev r0 && ip -n "$RTR" addr add 10.1.0.254/24 dev r1
 	ip -n "$HOST" addr add 10.1.0.1/24 dev h0 && ip -n "$HOST" route add default via 10.1.0.254
 	in_rtr sysctl -qw net.ipv4.ip_forward=1
-	in_rtr ip link add sink0 type dummy && in_rtr ip link set sink0 up
-	in_rtr ip route add 10.2.0.0/24 dev sink0
+	# Behind the router, the real host answers for every address of the
+	# "unused" block (a local route, AnyIP): whatever the rules let through
+	# gets an answer, so a ping that gets none was dropped by them.
+	in_rtr ip route add 10.2.0.0/24 via 10.1.0.1
+	in_host ip route add local 10.2.0.0/24 dev lo
 	# One LAN (a bridge in its own namespace): client .1, real host .5, router .254.
 	ip -n "$SW" link add br0 type bridge && ip -n "$SW" link set br0 up
 	link "$CLI" c1 "$SW" s1 && link "$HOST" h1 "$SW" s2 && link "$RTR" r2 "$SW" s3 || return 1
@@ -90,11 +94,19 @@ load_module || { fail "the module loads"; finish; }
 for v in $IPTABLES_VARIANTS; do
 	echo "--- iptables-$v: routed"
 	setup_s5 || { fail "the S5 namespaces are set up"; finish; }
+	# Without the rules, the block answers (the check below can fail).
+	check "without the rules, ping to the block is answered" in_cli ping -c 1 -W 2 -q 10.2.0.5
 	in_rtr "iptables-$v" -A FORWARD -d 10.2.0.0/24 -p tcp -j TARPIT
 	in_rtr "iptables-$v" -A FORWARD -d 10.2.0.0/24 -j DROP
 	expect_held "a connection to unused" 10.2.0.1:80 10.2.0.77:22 10.2.0.254:445
-	in_cli ping -c 1 -W 1 -q 10.2.0.5 >/dev/null 2>&1 && fail "ping to the unused block is dropped" ||
-		pass "ping to the unused block is dropped"
+	drops0=$(in_rtr "iptables-$v" -L FORWARD -v -x -n | awk '$3 == "DROP" { print $1 }')
+	in_cli ping -c 1 -W 1 -q 10.2.0.5 >/dev/null 2>&1
+	ping_rc=$?
+	drops1=$(in_rtr "iptables-$v" -L FORWARD -v -x -n | awk '$3 == "DROP" { print $1 }')
+	# ping's status 1 is "no reply"; 2 and others are errors (no ping, ...).
+	[ "$ping_rc" = 1 ] && [ "$((drops1 - drops0))" = 1 ] &&
+		pass "ping to the unused block is dropped by the DROP rule (its counter +1)" ||
+		fail "ping to the unused block is dropped by the DROP rule; ping exit $ping_rc, DROP counter $drops0 -> $drops1"
 	code=$(in_cli curl -s -o /dev/null -m 10 -w '%{http_code}' http://10.1.0.1/)
 	[ "$code" = 200 ] && pass "the real host behind the router stays reachable" ||
 		fail "the real host behind the router stays reachable; HTTP $code"

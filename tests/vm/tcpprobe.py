@@ -59,9 +59,11 @@ def checksum(data):
 
 def segment(src, dst, sport, dport, flags, seq=0, ack=0, window=29200,
             payload=b"", options=b"", ttl=64, ip_options=b"", bad_checksum=False,
-            doff=None):
+            doff=None, frag=0x4000, length=None):
     """An IPv4 packet holding one TCP segment; `doff` overrides the data
-    offset (in 32-bit words) the options imply."""
+    offset (in 32-bit words) the options imply, `frag` the flags and
+    fragment offset word (DF), `length` cuts the packet (and its IP
+    length) to that many bytes."""
     if doff is None:
         doff = (20 + len(options)) // 4
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, doff << 4, flags,
@@ -71,8 +73,10 @@ def segment(src, dst, sport, dport, flags, seq=0, ack=0, window=29200,
     csum = checksum(pseudo + tcp) ^ (0x5555 if bad_checksum else 0)
     tcp = tcp[:16] + struct.pack("!H", csum) + tcp[18:]
     ihl = 5 + len(ip_options) // 4
+    if length is not None:
+        tcp = tcp[:length - ihl * 4]
     total = ihl * 4 + len(tcp)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, total, 0x1234, 0x4000,
+    ip = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, total, 0x1234, frag,
                      ttl, socket.IPPROTO_TCP, 0, s, d) + ip_options
     ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
     return ip + tcp
@@ -80,9 +84,10 @@ def segment(src, dst, sport, dport, flags, seq=0, ack=0, window=29200,
 
 def segment6(src, dst, sport, dport, flags, seq=0, ack=0, window=29200,
              payload=b"", options=b"", hop_limit=64, ext_headers=b"", ext_first=0,
-             bad_checksum=False, doff=None):
+             bad_checksum=False, doff=None, length=None):
     """An IPv6 packet holding one TCP segment; `ext_headers` are inserted
-    raw before it, `ext_first` being the first one's type."""
+    raw before it, `ext_first` being the first one's type; `length` cuts
+    the packet (and its payload length) to that many bytes."""
     if doff is None:
         doff = (20 + len(options)) // 4
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, doff << 4, flags,
@@ -92,6 +97,8 @@ def segment6(src, dst, sport, dport, flags, seq=0, ack=0, window=29200,
     csum = checksum(pseudo + tcp) ^ (0x5555 if bad_checksum else 0)
     tcp = tcp[:16] + struct.pack("!H", csum) + tcp[18:]
     nxt = ext_first if ext_headers else socket.IPPROTO_TCP
+    if length is not None:
+        tcp = tcp[:length - 40 - len(ext_headers)]
     ip = struct.pack("!IHBB16s16s", 0x60000000, len(ext_headers) + len(tcp), nxt,
                      hop_limit, s, d)
     return ip + ext_headers + tcp
