@@ -2,13 +2,38 @@
 # SPDX-License-Identifier: GPL-2.0
 # S2: three tarpitted ports make a port scan report exactly them open.
 # S3: tarpit every unused port: nmap -p- reports all 65535 open, the real
-# services on 22 and 80 keep working, and nmap -O finds no OS match.
+# services on 22 and 80 keep working, and nmap -O finds no exact OS match
+# for the tarpitted ports (none at all in honeypot mode).
 # Both with iptables-legacy and iptables-nft.
 . "$(dirname "$0")/lib.sh"
 
 # The port numbers nmap's grepable output (-oG -) reports open / not open.
 open_ports() { grep -oE '[0-9]+/open/' | cut -d/ -f1; }
 not_open() { grep -oE '[0-9]+/(closed|filtered)/' | head -n 20 | tr '\n' ' '; }
+
+# os_scan WHAT PORTS: nmap -O of $SRV4's PORTS (all open); sets verdict
+# (nmap's verdict lines: "OS details:", "Running:", "Aggressive OS
+# guesses:", "No exact OS matches ...", "No OS matches ...") and guesses
+# (the guessed systems, comma-separated, confidences removed). Fails, with
+# nmap's output, unless nmap ran cleanly: exit 0, the host up, every port
+# open, no error.
+os_scan() {
+	local what=$1 ports=$2 out rc errors open
+	out=$(in_cli nmap -n -Pn -O --max-os-tries 1 -p "$ports" "$SRV4" 2>&1)
+	rc=$?
+	verdict=$(grep -E '^(OS details|Running|Running \(JUST GUESSING\)|Aggressive OS guesses):|^No (exact )?OS matches for host' <<<"$out")
+	guesses=$(sed -n 's/^Aggressive OS guesses: //p' <<<"$out" | sed 's/ ([0-9]*%)//g; s/, /,/g')
+	errors=$(grep -Ei '^(ERROR|QUITTING|Failed to|Unable to)|requires root|0 hosts up' <<<"$out")
+	open=$(grep -cE '^[0-9]+/tcp +open ' <<<"$out")
+	echo "    nmap -O, $what (-p $ports): $(tr '\n' ' ' <<<"$verdict")"
+	if ((rc == 0 && open == $(tr ',' '\n' <<<"$ports" | wc -l))) && [ -z "$errors" ] &&
+		grep -q '^Nmap done: 1 IP address (1 host up)' <<<"$out"; then
+		return 0
+	fi
+	fail "nmap -O ($what) ran: exit $rc, $open of the ports $ports open, errors: '${errors:-none}'"
+	sed 's/^/    /' <<<"$out" | tail -n 25
+	return 1
+}
 
 load_module || { fail "the module loads"; finish; }
 
@@ -55,11 +80,26 @@ for v in $IPTABLES_VARIANTS; do
 	[ "$banner" = SSH-2.0-OpenSSH_9.2 ] && pass "the real service on 22 still answers" ||
 		fail "the real service on 22 still answers; got: $banner"
 
-	out=$(in_cli nmap -n -Pn -O --max-os-tries 1 -p 22,80,135,139,445 "$SRV4" 2>&1)
-	if grep -q '^OS details:' <<<"$out" || grep -q '^Running:' <<<"$out"; then
-		fail "nmap -O finds no OS match; it said: $(grep -E '^(OS details|Running):' <<<"$out")"
+	# OS detection. The real services are the real stack: nmap guesses its
+	# OS from them. Of the tarpitted ports, in tarpit mode nmap finds no
+	# exact match and its guesses share none with those (an old embedded
+	# Linux, measured); in honeypot mode it finds no match and guesses
+	# nothing.
+	os_scan "real services" 22,80 || true
+	real_guesses=$guesses
+	if os_scan "tarpit mode" 135,139,445 && grep -q '^No exact OS matches for host' <<<"$verdict"; then
+		shared=$(comm -12 <(tr ',' '\n' <<<"$guesses" | sort) <(tr ',' '\n' <<<"$real_guesses" | sort))
+		[ -n "$real_guesses" ] && [ -z "$shared" ] &&
+			pass "nmap -O: no exact OS match for the tarpitted ports, and none of its guesses is one it makes from the real services ($(cut -d, -f1 <<<"$guesses"), ...)" ||
+			fail "nmap -O guesses for the tarpitted ports none of what it guesses from the real services; shared: '$shared' (real services: '${real_guesses:-none}')"
 	else
-		pass "nmap -O finds no OS match: $(grep -Eio 'no exact os matches[^.]*|too many fingerprints[^.]*|OSScan results may be unreliable[^.]*' <<<"$out" | head -n 1)"
+		fail "nmap -O finds no exact OS match for the tarpitted ports (tarpit mode); verdict: '${verdict:-none}'"
+	fi
+	ipt -R INPUT 3 -p tcp -j TARPIT --honeypot
+	if os_scan "honeypot mode" 135,139,445 && [ "$verdict" = "No OS matches for host" ]; then
+		pass "nmap -O finds no OS match and guesses nothing for the tarpitted ports (honeypot mode)"
+	else
+		fail "nmap -O finds no OS match and guesses nothing for the tarpitted ports (honeypot mode); verdict: '${verdict:-none}'"
 	fi
 	cleanup_hosts
 	load_module

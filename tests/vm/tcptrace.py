@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Prints the IPv4 TCP packets of a pcap file (Ethernet or Linux cooked) one
-per line: 'SRC:PORT > DST:PORT FLAGS seq=N ack=N win=N len=N'."""
+per line: 'SRC:PORT > DST:PORT FLAGS seq=N ack=N win=N len=N'. As a module,
+packets(PATH) yields (time, fields) for each."""
 
 import struct
 import sys
@@ -18,13 +19,14 @@ def packets(path):
         if skip is None:
             sys.exit(f"{path}: link type {link} not handled")
         while hdr := f.read(16):
-            _, _, incl, _ = struct.unpack("<IIII", hdr)
+            sec, usec, incl, _ = struct.unpack("<IIII", hdr)
             frame = f.read(incl)
             ethertype = struct.unpack("!H", frame[skip - 2:skip])[0]
             if ethertype == 0x0800 and (p := parse(frame[skip:])):
-                yield p
+                yield sec + usec / 1e6, p
 
 
-for p in packets(sys.argv[1]):
-    print(f"{p['src']}:{p['sport']} > {p['dst']}:{p['dport']} {flag_names(p['flags'])} "
-          f"seq={p['seq']} ack={p['ack']} win={p['window']} len={p['payload_len']}")
+if __name__ == "__main__":
+    for _, p in packets(sys.argv[1]):
+            print(f"{p['src']}:{p['sport']} > {p['dst']}:{p['dport']} {flag_names(p['flags'])} "
+              f"seq={p['seq']} ack={p['ack']} win={p['window']} len={p['payload_len']}")
