@@ -7,7 +7,9 @@
 #     never confirmed, and the replies stay with it);
 # while the same load on a real listening service costs an entry and a
 # socket per connection, which shows that the measurement sees state.
-# Both iptables-legacy and iptables-nft.
+# Both iptables-legacy and iptables-nft. Then the same number of raw-frame
+# clients, which hold no kernel memory: no slab object and no per-CPU
+# allocation per connection appears on the tarpit host.
 . "$(dirname "$0")/lib.sh"
 N=${S6_CONNECTIONS:-1000}
 
@@ -42,7 +44,8 @@ flat() {
 	# SLUB counts each CPU's current slab as in use: up to a slab (28
 	# conntrack objects) per CPU shows without any entry existing. A real
 	# service adds about 2 objects per connection (see the contrast).
-	memory_flat "$1: no conntrack or request-socket objects appear" "$state_delta" $((N / 10 + 1))
+	# Half of one conntrack entry or request socket per connection.
+	memory_flat "$1: no conntrack or request-socket objects appear" "$state_delta" $((N / 2))
 	((tcp_delta <= N + 50)) && pass "$1: no socket per connection on the tarpit side (+$tcp_delta, the client's $N)" ||
 		fail "$1: the only new sockets are the client's $N; +$tcp_delta"
 }
@@ -74,4 +77,36 @@ s = socket.socket(); s.bind((sys.argv[1], 136)); s.listen(4096); time.sleep(3600
 		fail "a real service shows about $N entries and $((2 * N)) sockets (else the measurement is blind); +$ct_delta, +$tcp_delta"
 	cleanup_hosts && load_module
 done
+
+# The clients above are the same kernel's sockets, whose own allocations
+# hide any other per-connection object. Raw-frame clients (tarpit-wire
+# hold) hold no kernel memory: with them, every slab object and per-CPU
+# allocation that appears is the tarpit host's. Half of one per connection
+# fails it.
+. "$(dirname "$0")/wirelib.sh"
+echo "--- raw-frame clients (tarpit-wire hold), iptables-legacy"
+setup_wire || { fail "the raw-frame test network is set up"; finish; }
+in_tp iptables-legacy -A INPUT -d 10.7.1.1 -p tcp --dport 80 -j TARPIT
+settle_memory
+objs0=$(slab_objects) slab0=$(meminfo SUnreclaim) pcpu0=$(percpu_allocations)
+# Read between the second and third probe rounds: the holder has read
+# every reply of the second (its own socket's queue would count too).
+in_fz "$WIRE" hold --iface fz0 --dst-mac "$TP_MAC" --dst 10.7.1.1 --dport 80 \
+	--count "$N" --seconds 600 --interval 10 >/tmp/raw-hold.out 2>&1 &
+raw_pid=$!
+for _ in $(seq 600); do grep -q '^hold: probe round 2 ' /tmp/raw-hold.out && break; sleep 0.2; done
+settle_memory
+objs1=$(slab_objects) slab1=$(meminfo SUnreclaim) pcpu1=$(percpu_allocations)
+kill "$raw_pid"; wait "$raw_pid" 2>/dev/null
+cat /tmp/raw-hold.out
+raw_held=$(sed -n 's/^held \([0-9]*\) of .*/\1/p' /tmp/raw-hold.out)
+answered=$(sed -n 's/^hold: probe round 2 at [0-9]* s: \([0-9]*\) of .*/\1/p' /tmp/raw-hold.out)
+echo "raw clients: held ${raw_held:-0}/$N, round 2 answered ${answered:-0}; slab objects $objs0 -> $objs1," \
+	"unreclaimable slab $slab0 -> $slab1 kB, per-CPU allocations $pcpu0 -> $pcpu1"
+check "raw clients: all $N connections held and answered (held ${raw_held:-0}, answered ${answered:-0})" \
+	test "${raw_held:-0}" = "$N" -a "${answered:-0}" = "$N"
+memory_flat "raw clients: no slab object per held connection on the tarpit host" $((objs1 - objs0)) $((N / 2))
+check "raw clients: no per-CPU allocation per held connection (+$((pcpu1 - pcpu0)))" \
+	test $((pcpu1 - pcpu0)) -lt $((N / 2))
+cleanup_wire
 finish

@@ -22,8 +22,6 @@ in_tp python3 -m http.server -b 10.7.0.2 8080 >/dev/null 2>&1 &
 wait_listen "$TP" 8080 || fail "the real web server listens"
 
 conntrack_count() { in_tp cat /proc/sys/net/netfilter/nf_conntrack_count; }
-# Unreclaimable slab, in kB: where leaked skbs and conntrack entries would be.
-slab_kb() { awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo; }
 rule_packets() {
 	in_tp iptables-legacy -L INPUT -v -x -n | awk '/TARPIT/ { print $1 }'
 }
@@ -36,8 +34,9 @@ for notrack in no yes; do
 	for kind in SYN ACK; do
 		what="$kind flood, ${seconds} s, NOTRACK $notrack"
 		case $kind in SYN) reply=syn_ack_sent ack= ;; ACK) reply=zero_window_ack_sent ack=--ack ;; esac
-		sync; echo 3 >/proc/sys/vm/drop_caches
-		ct0=$(conntrack_count) slab0=$(slab_kb) rule0=$(rule_packets)
+		settle_memory
+		ct0=$(conntrack_count) rule0=$(rule_packets)
+		slab0=$(meminfo SUnreclaim) objs0=$(slab_objects)
 		packets0=$(tp_stat packets) replies0=$(tp_stat "$reply")
 		in_fz "$WIRE" flood --iface fz0 --dst-mac "$TP_MAC" --dst 10.7.1.1 --dport 80 \
 			$ack --seconds "$seconds" >"/tmp/flood.out" &
@@ -55,22 +54,26 @@ for notrack in no yes; do
 		wait "$flood_pid"
 		cat /tmp/flood.out
 		sent=$(sed -n 's/^flood: sent \([0-9]*\) .*/\1/p' /tmp/flood.out)
-		sleep 1
-		sync; echo 3 >/proc/sys/vm/drop_caches
-		ct1=$(conntrack_count) slab1=$(slab_kb) rule1=$(rule_packets)
+		settle_memory
+		ct1=$(conntrack_count) rule1=$(rule_packets)
+		slab1=$(meminfo SUnreclaim) objs1=$(slab_objects)
 		matched=$((rule1 - rule0)) packets=$(($(tp_stat packets) - packets0))
 		replies=$(($(tp_stat "$reply") - replies0))
 		echo "$what: sent $sent, rule matched $matched, target packets $packets, $reply $replies;" \
-			"conntrack $ct0 -> $ct_mid -> $ct1, unreclaimable slab $slab0 -> $slab1 kB"
+			"conntrack $ct0 -> $ct_mid -> $ct1, unreclaimable slab $slab0 -> $slab1 kB," \
+			"slab objects $objs0 -> $objs1"
 		check "$what: the flood reached the target" test "$matched" -gt 0
 		check "$what: every matched segment was counted and answered once ($matched = $packets = $replies)" \
 			test "$matched" = "$packets" -a "$packets" = "$replies"
 		check "$what: no segment arrived that was not sent ($matched <= $sent)" test "$matched" -le "${sent:-0}"
 		check "$what: the conntrack table stays flat ($ct0 -> $ct_mid during -> $ct1)" \
 			test "$ct1" = "$ct0" -a "$ct_mid" -le $((ct0 + 64))
-		# A leak of even 16 bytes per segment would show: allow 2 MB of noise.
-		memory_flat "$what: kernel memory stays flat (unreclaimable slab, kB, for $matched segments)" \
-			$((slab1 - slab0)) 2048
+		# Bounds from the segments matched: half of what one leaked object
+		# (of any size) or 16 leaked bytes per segment would add.
+		memory_flat "$what: no object per segment stays allocated (slab objects, for $matched segments)" \
+			$((objs1 - objs0)) $((matched / 2))
+		memory_flat "$what: no 16 bytes per segment stay allocated (unreclaimable slab kB, for $matched segments)" \
+			$((slab1 - slab0)) $((matched * 16 / 2 / 1024))
 	done
 done
 finish

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/wirelib.sh"
 
 cycles=$(scaled 200 1000)
-loads=$(scaled 10 100)
+loads=$(scaled 50 200)
 load_module || { fail "the module loads"; finish; }
 setup_wire || { fail "the test network is set up"; finish; }
 
@@ -63,21 +63,34 @@ cleanup_wire
 trap - EXIT
 check "the module unloads after the churn" unload_module
 
-# Memory that a load/unload cycle could leak: slab (the per-namespace
-# counters, registrations) and vmalloc (the module's own image).
-meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
-sync; echo 3 >/proc/sys/vm/drop_caches
+# Memory that a load/unload cycle could leak, each read where that leak
+# grows: a registration (its proc entry: the proc_dir_entry cache; any slab
+# object: all caches), the per-namespace per-CPU counters (live per-CPU
+# allocations), the module's image (vmalloc). Each bound is half of what
+# one leak a cycle would add, so such a leak fails it.
+load_module && coresize_kb=$(($(cat /sys/module/xt_TARPIT/coresize) / 1024)) && unload_module
+settle_memory
+pde0=$(slab_objects proc_dir_entry) objs0=$(slab_objects) pcpu0=$(percpu_allocations)
 slab0=$(meminfo SUnreclaim) vmalloc0=$(meminfo VmallocUsed)
 errors=0
 for i in $(seq "$loads"); do
 	insmod "$TARPIT_KO" && rmmod xt_TARPIT || errors=$((errors + 1))
 done
-sync; echo 3 >/proc/sys/vm/drop_caches
+settle_memory
+pde1=$(slab_objects proc_dir_entry) objs1=$(slab_objects) pcpu1=$(percpu_allocations)
 slab1=$(meminfo SUnreclaim) vmalloc1=$(meminfo VmallocUsed)
-echo "$loads loads and unloads: unreclaimable slab $slab0 -> $slab1 kB, vmalloc $vmalloc0 -> $vmalloc1 kB"
+echo "$loads loads and unloads: proc_dir_entry objects $pde0 -> $pde1, slab objects $objs0 -> $objs1," \
+	"per-CPU allocations $pcpu0 -> $pcpu1, unreclaimable slab $slab0 -> $slab1 kB," \
+	"vmalloc $vmalloc0 -> $vmalloc1 kB (module image ${coresize_kb} kB)"
 check "$loads loads and unloads all succeed" test "$errors" = 0
-# One leaked registration or per-CPU block per cycle would show; a few
-# pages of allocator noise may not.
-memory_flat "$loads loads and unloads leave slab flat (kB)" $((slab1 - slab0)) 512
-memory_flat "$loads loads and unloads leave vmalloc flat (kB)" $((vmalloc1 - vmalloc0)) 512
+check "per-CPU allocations are counted (CONFIG_PERCPU_STATS)" test -n "$pcpu0"
+memory_flat "$loads loads and unloads leave no proc entry behind (objects)" $((pde1 - pde0)) $((loads / 2))
+# Not held back by KASAN's quarantine: judged on every kernel.
+check "$loads loads and unloads leave no per-CPU block behind (allocations +$((pcpu1 - pcpu0)), limit $((loads / 2)))" \
+	test $((pcpu1 - pcpu0)) -lt $((loads / 2))
+memory_flat "$loads loads and unloads leave no module image behind (vmalloc kB)" \
+	$((vmalloc1 - vmalloc0)) $((loads * coresize_kb / 2))
+# All caches together: shown (each CPU's current slab of every cache
+# counts as in use, more noise than one object a cycle).
+echo "info: all slab caches: $((objs1 - objs0)) objects, $((slab1 - slab0)) kB over $loads cycles"
 finish

@@ -161,8 +161,14 @@ memory_flat() {
 }
 
 # Memory readings for the leak checks; each reads where a named leak grows.
-# settle: freed memory back where the readings see it.
-settle_memory() { sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1; }
+# settle_memory: freed memory back where the readings see it. Shrinking
+# each slab cache flushes its per-CPU (partial) slabs, whose free objects
+# /proc/slabinfo counts as in use (e.g. the uncached route of each reply).
+settle_memory() {
+	local shrink
+	sync; echo 3 >/proc/sys/vm/drop_caches; sleep 1
+	for shrink in /sys/kernel/slab/*/shrink; do echo 1 >"$shrink"; done 2>/dev/null
+}
 # meminfo KEY: a /proc/meminfo figure, in kB (SUnreclaim, VmallocUsed, ...).
 meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 # slab_objects [CACHE]: objects in use in one slab cache, or in all (a
