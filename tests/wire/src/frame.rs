@@ -80,15 +80,22 @@ pub fn ipv4_header_checksum(header: &[u8]) -> u16 {
     fold(sum(0, header))
 }
 
+/// The checksum of the upper-layer data `data` (protocol `proto`: TCP,
+/// ICMPv6) with the pseudo-header of `saddr`/`daddr`: 0 over data whose
+/// checksum field holds, else the field's value when it is zero.
+pub fn l4_checksum(saddr: &Addr, daddr: &Addr, proto: u8, data: &[u8]) -> u16 {
+    let mut s = sum(0, saddr.bytes());
+    s = sum(s, daddr.bytes());
+    s += u32::from(proto);
+    s += data.len() as u32 & 0xffff;
+    s += (data.len() as u32) >> 16;
+    fold(sum(s, data))
+}
+
 /// The TCP checksum of `tcp` (header and payload, checksum field zero or
 /// not: the caller zeroes it) with the pseudo-header of `saddr`/`daddr`.
 pub fn tcp_checksum(saddr: &Addr, daddr: &Addr, tcp: &[u8]) -> u16 {
-    let mut s = sum(0, saddr.bytes());
-    s = sum(s, daddr.bytes());
-    s += u32::from(IPPROTO_TCP);
-    s += tcp.len() as u32 & 0xffff;
-    s += (tcp.len() as u32) >> 16;
-    fold(sum(s, tcp))
+    l4_checksum(saddr, daddr, IPPROTO_TCP, tcp)
 }
 
 impl Segment {
@@ -196,7 +203,16 @@ fn get16(frame: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([frame[at], frame[at + 1]])
 }
 
-/// A reply read off the wire.
+pub const ETHERTYPE_ARP: u16 = 0x0806;
+pub const ETHERTYPE_VLAN: u16 = 0x8100;
+pub const ETHERTYPE_QINQ: u16 = 0x88a8;
+pub const IPPROTO_ICMP: u8 = 1;
+pub const IPPROTO_IGMP: u8 = 2;
+pub const IPPROTO_ICMPV6: u8 = 58;
+const ICMPV6_NEIGHBOUR_SOLICITATION: u8 = 135;
+const ICMPV6_NEIGHBOUR_ADVERTISEMENT: u8 = 136;
+
+/// A TCP reply read off the wire.
 pub struct Captured {
     pub family: u8,
     pub saddr: Addr,
@@ -210,9 +226,154 @@ pub struct Captured {
     pub window: u16,
     /// What is wrong with its headers, if anything.
     pub defect: Option<&'static str>,
+    /// The IP packet as received (headers and whatever follows).
+    pub raw: Vec<u8>,
 }
 
+/// Link traffic that is nobody's reply: address resolution and multicast
+/// membership. Recognised, counted, never judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Housekeeping {
+    Arp,
+    /// IPv6 neighbour discovery (router and neighbour solicitations and
+    /// advertisements, redirects).
+    Ndp,
+    /// IPv6 multicast listener reports and queries.
+    Mld,
+    Igmp,
+}
+
+/// A frame that arrived on the fuzzer's interface, by kind.
+pub enum Received {
+    /// An IPv4 or IPv6 TCP segment (IPv6: TCP right after the header).
+    Reply(Captured),
+    Housekeeping(Housekeeping),
+    /// ICMP errors and echo replies: the tarpit host's IP stack answering
+    /// what passed the TARPIT rules (e.g. UDP to a closed port); TARPIT
+    /// itself never sends ICMP.
+    Icmp,
+    /// Anything else: what it is, as far as it could be read.
+    Unparseable(String),
+}
+
+fn icmpv4_from_stack(kind: u8) -> bool {
+    // Echo reply, destination unreachable, source quench, redirect, time
+    // exceeded, parameter problem, timestamp reply.
+    matches!(kind, 0 | 3 | 4 | 5 | 11 | 12 | 14)
+}
+
+/// What `frame` (a whole Ethernet frame) is.
+pub fn classify(frame: &[u8]) -> Received {
+    let Some(eth) = frame.get(..ETH_LEN) else {
+        return Received::Unparseable(format!("a runt frame of {} bytes", frame.len()));
+    };
+    let ip = &frame[ETH_LEN..];
+    match get16(eth, 12) {
+        ETHERTYPE_ARP => Received::Housekeeping(Housekeeping::Arp),
+        tpid @ (ETHERTYPE_VLAN | ETHERTYPE_QINQ) => Received::Unparseable(format!(
+            "a VLAN-tagged frame (TPID {tpid:#06x}, VLAN {})",
+            ip.get(..2).map_or(0, |t| get16(t, 0) & 0x0fff)
+        )),
+        ETHERTYPE_IPV4 => classify_ipv4(frame, ip),
+        ETHERTYPE_IPV6 => classify_ipv6(frame, ip),
+        other => Received::Unparseable(format!("ethertype {other:#06x}, {} bytes", frame.len())),
+    }
+}
+
+fn classify_ipv4(frame: &[u8], ip: &[u8]) -> Received {
+    let ihl = usize::from(ip.first().map_or(0, |b| b & 0x0f)) * 4;
+    if ip.len() < 20 || ip[0] >> 4 != 4 || ihl < 20 || ip.len() < ihl {
+        return Received::Unparseable(format!(
+            "a malformed IPv4 header ({} bytes after the Ethernet header)",
+            ip.len()
+        ));
+    }
+    if get16(ip, 6) & 0x3fff != 0 {
+        return Received::Unparseable(format!("an IPv4 fragment (protocol {})", ip[9]));
+    }
+    match ip[9] {
+        IPPROTO_TCP => match parse_tcp(frame) {
+            Some(reply) => Received::Reply(reply),
+            None => Received::Unparseable(format!(
+                "IPv4 TCP with {} bytes of TCP header",
+                ip.len() - ihl
+            )),
+        },
+        IPPROTO_ICMP => match ip.get(ihl) {
+            Some(&kind) if icmpv4_from_stack(kind) => Received::Icmp,
+            kind => Received::Unparseable(format!("ICMP type {kind:?}")),
+        },
+        IPPROTO_IGMP => Received::Housekeeping(Housekeeping::Igmp),
+        proto => Received::Unparseable(format!("IPv4 protocol {proto}")),
+    }
+}
+
+/// The upper-layer protocol of an IPv6 packet `ip`, its offset, and how
+/// many extension headers come before it; `None` when the chain runs off
+/// the end.
+pub fn ipv6_upper_layer(ip: &[u8]) -> Option<(u8, usize, usize)> {
+    let mut next = *ip.get(6)?;
+    let mut at = 40;
+    let mut count = 0;
+    loop {
+        let len = match next {
+            // Hop-by-hop, routing, destination options.
+            0 | 43 | 60 => (usize::from(*ip.get(at + 1)?) + 1) * 8,
+            44 => 8,
+            // AH counts 4-byte words, less 2.
+            51 => (usize::from(*ip.get(at + 1)?) + 2) * 4,
+            _ => return (at <= ip.len()).then_some((next, at, count)),
+        };
+        next = *ip.get(at)?;
+        at += len;
+        count += 1;
+    }
+}
+
+fn classify_ipv6(frame: &[u8], ip: &[u8]) -> Received {
+    if ip.len() < 40 || ip[0] >> 4 != 6 {
+        return Received::Unparseable(format!(
+            "a malformed IPv6 header ({} bytes after the Ethernet header)",
+            ip.len()
+        ));
+    }
+    let Some((proto, at, headers)) = ipv6_upper_layer(ip) else {
+        return Received::Unparseable("IPv6 extension headers running off the end".to_string());
+    };
+    match proto {
+        IPPROTO_TCP if headers > 0 => {
+            Received::Unparseable(format!("IPv6 TCP behind {headers} extension header(s)"))
+        }
+        IPPROTO_TCP => match parse_tcp(frame) {
+            Some(reply) => Received::Reply(reply),
+            None => Received::Unparseable(format!(
+                "IPv6 TCP with {} bytes of TCP header",
+                ip.len() - at
+            )),
+        },
+        IPPROTO_ICMPV6 => match ip.get(at) {
+            Some(133..=137) => Received::Housekeeping(Housekeeping::Ndp),
+            Some(130..=132 | 143) => Received::Housekeeping(Housekeeping::Mld),
+            // Errors (destination unreachable, packet too big, time
+            // exceeded, parameter problem) and echo replies.
+            Some(1..=4 | 129) => Received::Icmp,
+            kind => Received::Unparseable(format!("ICMPv6 type {kind:?}")),
+        },
+        proto => Received::Unparseable(format!("IPv6 next header {proto}")),
+    }
+}
+
+/// A TCP reply, if `frame` is one (see [`classify`]).
 pub fn parse_reply(frame: &[u8]) -> Option<Captured> {
+    match classify(frame) {
+        Received::Reply(reply) => Some(reply),
+        _ => None,
+    }
+}
+
+/// The TCP segment in an IPv4 or IPv6 frame whose protocol is TCP (IPv6:
+/// without extension headers); `None` without a whole TCP header.
+fn parse_tcp(frame: &[u8]) -> Option<Captured> {
     let ethertype = get16(frame.get(..ETH_LEN)?, 12);
     let ip = &frame[ETH_LEN..];
     let (family, saddr, daddr, ttl, tcp, ip_ok) = match ethertype {
@@ -255,5 +416,284 @@ pub fn parse_reply(frame: &[u8]) -> Option<Captured> {
         flags: tcp[13],
         window: get16(tcp, 14),
         defect,
+        raw: ip.to_vec(),
     })
+}
+
+/// Recomputes the IPv4 header checksum and the TCP checksum of a frame
+/// holding a TCP segment without IPv4 options or IPv6 extension headers
+/// (after a test changed a field on purpose).
+pub fn refresh_checksums(frame: &mut [u8]) {
+    let ip = ETH_LEN;
+    match get16(frame, 12) {
+        ETHERTYPE_IPV4 if frame.len() >= ip + 40 => {
+            frame[ip + 10..ip + 12].fill(0);
+            let csum = ipv4_header_checksum(&frame[ip..ip + 20]);
+            frame[ip + 10..ip + 12].copy_from_slice(&csum.to_be_bytes());
+            let s = Addr::V4(frame[ip + 12..ip + 16].try_into().unwrap());
+            let d = Addr::V4(frame[ip + 16..ip + 20].try_into().unwrap());
+            frame[ip + 36..ip + 38].fill(0);
+            let csum = tcp_checksum(&s, &d, &frame[ip + 20..]);
+            frame[ip + 36..ip + 38].copy_from_slice(&csum.to_be_bytes());
+        }
+        ETHERTYPE_IPV6 if frame.len() >= ip + 60 => {
+            let s = Addr::V6(frame[ip + 8..ip + 24].try_into().unwrap());
+            let d = Addr::V6(frame[ip + 24..ip + 40].try_into().unwrap());
+            frame[ip + 56..ip + 58].fill(0);
+            let csum = tcp_checksum(&s, &d, &frame[ip + 40..]);
+            frame[ip + 56..ip + 58].copy_from_slice(&csum.to_be_bytes());
+        }
+        _ => {}
+    }
+}
+
+/// Puts an 802.1Q tag (`tci`) into `frame` after its MAC addresses, where
+/// a capture whose kernel took the tag out of the data puts it back.
+pub fn insert_vlan_tag(frame: &mut Vec<u8>, tpid: u16, tci: u16) {
+    if frame.len() < 12 {
+        return;
+    }
+    let mut tag = tpid.to_be_bytes().to_vec();
+    tag.extend_from_slice(&tci.to_be_bytes());
+    frame.splice(12..12, tag);
+}
+
+/// A neighbour solicitation in `frame`: (its link-layer source, its IPv6
+/// source, the target address).
+pub fn neighbour_solicitation(frame: &[u8]) -> Option<([u8; 6], [u8; 16], [u8; 16])> {
+    if get16(frame.get(..ETH_LEN)?, 12) != ETHERTYPE_IPV6 {
+        return None;
+    }
+    let ip = &frame[ETH_LEN..];
+    let (proto, at, _) = ipv6_upper_layer(ip)?;
+    let icmp = ip.get(at..at + 24)?;
+    if proto != IPPROTO_ICMPV6 || icmp[0] != ICMPV6_NEIGHBOUR_SOLICITATION {
+        return None;
+    }
+    Some((
+        frame[6..12].try_into().ok()?,
+        ip.get(8..24)?.try_into().ok()?,
+        icmp[8..24].try_into().ok()?,
+    ))
+}
+
+/// A solicited neighbour advertisement of `target` at `mac`, answering a
+/// solicitation from `to_mac`/`to_ip` (the all-nodes group for the
+/// unspecified address of address duplication checks).
+pub fn neighbour_advertisement(
+    mac: [u8; 6],
+    (to_mac, to_ip): ([u8; 6], [u8; 16]),
+    target: [u8; 16],
+) -> Vec<u8> {
+    let dad = to_ip == [0; 16];
+    let mut all_nodes = [0u8; 16];
+    all_nodes[..2].copy_from_slice(&[0xff, 0x02]);
+    all_nodes[15] = 1;
+    let dst = if dad { all_nodes } else { to_ip };
+    let dst_mac = if dad {
+        [0x33, 0x33, 0, 0, 0, 1]
+    } else {
+        to_mac
+    };
+    let mut icmp = vec![ICMPV6_NEIGHBOUR_ADVERTISEMENT, 0, 0, 0];
+    // Solicited (not for a duplication check) and override.
+    icmp.extend_from_slice(&[if dad { 0x20 } else { 0x60 }, 0, 0, 0]);
+    icmp.extend_from_slice(&target);
+    // Target link-layer address option.
+    icmp.extend_from_slice(&[2, 1]);
+    icmp.extend_from_slice(&mac);
+    let csum = l4_checksum(&Addr::V6(target), &Addr::V6(dst), IPPROTO_ICMPV6, &icmp);
+    icmp[2..4].copy_from_slice(&csum.to_be_bytes());
+    let mut frame = Vec::with_capacity(ETH_LEN + 40 + icmp.len());
+    frame.extend_from_slice(&dst_mac);
+    frame.extend_from_slice(&mac);
+    frame.extend_from_slice(&ETHERTYPE_IPV6.to_be_bytes());
+    frame.extend_from_slice(&[0x60, 0, 0, 0]);
+    frame.extend_from_slice(&(icmp.len() as u16).to_be_bytes());
+    frame.extend_from_slice(&[IPPROTO_ICMPV6, 255]);
+    frame.extend_from_slice(&target);
+    frame.extend_from_slice(&dst);
+    frame.extend_from_slice(&icmp);
+    frame
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAC_A: [u8; 6] = [2, 0, 0, 0, 0, 0xa];
+    const MAC_B: [u8; 6] = [2, 0, 0, 0, 0, 0xb];
+
+    fn v6(last: u8) -> Addr {
+        let mut a = [0u8; 16];
+        a[..2].copy_from_slice(&[0xfd, 0x07]);
+        a[15] = last;
+        Addr::V6(a)
+    }
+
+    fn reply(saddr: Addr, daddr: Addr) -> Vec<u8> {
+        let mut seg = Segment::plain(MAC_A, MAC_B, (saddr, 80), (daddr, 4000), 1, 2, 0x12);
+        seg.tos = 0;
+        seg.build(&[]).0
+    }
+
+    /// An IPv4 or IPv6 frame of `proto` carrying `body`.
+    fn ip_frame(family: u8, proto: u8, body: &[u8]) -> Vec<u8> {
+        let mut frame = MAC_B.to_vec();
+        frame.extend_from_slice(&MAC_A);
+        if family == 4 {
+            frame.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
+            let total = 20 + body.len() as u16;
+            frame.extend_from_slice(&[0x45, 0]);
+            frame.extend_from_slice(&total.to_be_bytes());
+            frame.extend_from_slice(&[0, 0, 0x40, 0, 64, proto, 0, 0, 10, 7, 0, 2, 10, 8, 0, 1]);
+        } else {
+            frame.extend_from_slice(&ETHERTYPE_IPV6.to_be_bytes());
+            frame.extend_from_slice(&[0x60, 0, 0, 0]);
+            frame.extend_from_slice(&(body.len() as u16).to_be_bytes());
+            frame.extend_from_slice(&[proto, 64]);
+            frame.extend_from_slice(v6(2).bytes());
+            frame.extend_from_slice(v6(1).bytes());
+        }
+        frame.extend_from_slice(body);
+        frame
+    }
+
+    fn unparseable(frame: &[u8]) -> String {
+        match classify(frame) {
+            Received::Unparseable(why) => why,
+            _ => panic!("parsed: {frame:02x?}"),
+        }
+    }
+
+    #[test]
+    fn tcp_replies_are_replies() {
+        let frame = reply(Addr::V4([10, 7, 1, 1]), Addr::V4([10, 8, 0, 1]));
+        let Received::Reply(r) = classify(&frame) else {
+            panic!("not a reply")
+        };
+        assert_eq!((r.family, r.sport, r.dport, r.flags), (4, 80, 4000, 0x12));
+        assert_eq!(r.defect, None);
+        assert_eq!(r.raw.len(), 40);
+        let frame = reply(v6(2), v6(1));
+        assert!(
+            matches!(classify(&frame), Received::Reply(r) if r.family == 6 && r.defect.is_none())
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_reply_is_unparseable() {
+        // UDP, an unknown IPv6 next header, an unknown ethertype, a runt.
+        assert_eq!(unparseable(&ip_frame(4, 17, &[0; 12])), "IPv4 protocol 17");
+        assert_eq!(
+            unparseable(&ip_frame(6, 17, &[0; 12])),
+            "IPv6 next header 17"
+        );
+        let mut frame = ip_frame(4, 17, &[0; 12]);
+        frame[12..14].copy_from_slice(&0x88b5u16.to_be_bytes());
+        assert!(unparseable(&frame).starts_with("ethertype 0x88b5"));
+        assert!(unparseable(&frame[..10]).starts_with("a runt"));
+        // A TCP reply behind a destination options header.
+        let mut frame = reply(v6(2), v6(1));
+        frame[ETH_LEN + 6] = 60;
+        frame.splice(ETH_LEN + 40..ETH_LEN + 40, [6, 0, 1, 4, 0, 0, 0, 0]);
+        assert_eq!(unparseable(&frame), "IPv6 TCP behind 1 extension header(s)");
+        // Tagged: what the capture makes of a tag the kernel took out.
+        let mut frame = reply(Addr::V4([10, 7, 1, 1]), Addr::V4([10, 8, 0, 1]));
+        insert_vlan_tag(&mut frame, ETHERTYPE_VLAN, 5);
+        assert_eq!(
+            unparseable(&frame),
+            "a VLAN-tagged frame (TPID 0x8100, VLAN 5)"
+        );
+        // A fragment of a TCP segment, a TCP header cut short.
+        let mut frame = reply(Addr::V4([10, 7, 1, 1]), Addr::V4([10, 8, 0, 1]));
+        frame[ETH_LEN + 6] = 0x20;
+        assert!(unparseable(&frame).starts_with("an IPv4 fragment"));
+        let frame = reply(v6(2), v6(1));
+        assert!(unparseable(&frame[..ETH_LEN + 50]).starts_with("IPv6 TCP with 10 bytes"));
+        // ICMP that the stack never sends: an echo request.
+        assert_eq!(
+            unparseable(&ip_frame(4, 1, &[8, 0, 0, 0])),
+            "ICMP type Some(8)"
+        );
+        assert_eq!(
+            unparseable(&ip_frame(6, 58, &[128, 0, 0, 0])),
+            "ICMPv6 type Some(128)"
+        );
+    }
+
+    #[test]
+    fn link_housekeeping_and_stack_icmp_are_recognised() {
+        let mut arp = ip_frame(4, 0, &[]);
+        arp[12..14].copy_from_slice(&ETHERTYPE_ARP.to_be_bytes());
+        assert!(matches!(
+            classify(&arp),
+            Received::Housekeeping(Housekeeping::Arp)
+        ));
+        let ns = ip_frame(6, 58, &[135, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(matches!(
+            classify(&ns),
+            Received::Housekeeping(Housekeeping::Ndp)
+        ));
+        // An MLDv2 report behind a hop-by-hop header (router alert).
+        let mut body = vec![58, 0, 5, 2, 0, 0, 1, 0];
+        body.extend_from_slice(&[143, 0, 0, 0]);
+        let mld = ip_frame(6, 0, &body);
+        assert!(matches!(
+            classify(&mld),
+            Received::Housekeeping(Housekeeping::Mld)
+        ));
+        let igmp = ip_frame(4, 2, &[0x22, 0, 0, 0]);
+        assert!(matches!(
+            classify(&igmp),
+            Received::Housekeeping(Housekeeping::Igmp)
+        ));
+        for kind in [0, 3, 11, 12] {
+            assert!(matches!(
+                classify(&ip_frame(4, 1, &[kind, 0, 0, 0])),
+                Received::Icmp
+            ));
+        }
+        for kind in [1, 2, 3, 4, 129] {
+            assert!(matches!(
+                classify(&ip_frame(6, 58, &[kind, 0, 0, 0])),
+                Received::Icmp
+            ));
+        }
+    }
+
+    #[test]
+    fn a_solicitation_gets_a_valid_advertisement() {
+        let target = crate::plan::link_local_identity(5).0;
+        let Addr::V6(target) = target else { panic!() };
+        let mut body = vec![135, 0, 0, 0, 0, 0, 0, 0];
+        body.extend_from_slice(&target);
+        let ns = ip_frame(6, 58, &body);
+        let (mac, from, asked) = neighbour_solicitation(&ns).unwrap();
+        assert_eq!((mac, asked), (MAC_A, target));
+        let na = neighbour_advertisement(MAC_B, (mac, from), asked);
+        assert_eq!(&na[..6], &MAC_A);
+        let ip = &na[ETH_LEN..];
+        assert_eq!((ip[6], ip[7], ip[40]), (58, 255, 136));
+        assert_eq!(&ip[8..24], &target);
+        assert_eq!(&ip[64..66], &[2, 1]);
+        assert_eq!(&ip[66..72], &MAC_B);
+        let src = Addr::V6(target);
+        let dst = Addr::V6(from);
+        assert_eq!(l4_checksum(&src, &dst, IPPROTO_ICMPV6, &ip[40..]), 0);
+        assert!(neighbour_solicitation(&na).is_none());
+    }
+
+    #[test]
+    fn refreshed_checksums_hold() {
+        let mut frame = reply(Addr::V4([10, 7, 1, 1]), Addr::V4([10, 8, 0, 1]));
+        frame[ETH_LEN + 1] = 0x10;
+        frame[ETH_LEN + 24] ^= 1;
+        refresh_checksums(&mut frame);
+        assert!(matches!(classify(&frame), Received::Reply(r) if r.defect.is_none()));
+        let mut frame = reply(v6(2), v6(1));
+        frame[ETH_LEN + 44] ^= 1;
+        refresh_checksums(&mut frame);
+        assert!(matches!(classify(&frame), Received::Reply(r) if r.defect.is_none()));
+    }
 }

@@ -4,13 +4,29 @@
 //!
 //! ```text
 //! tarpit-wire fuzz  --iface IF --dst-mac MAC [--seed S] [--count N] [--families 4,6] [--dump INDEX]
+//!                   [--class NAME[,NAME...]] [--hostile-sources] [--settle MS]
+//!                   [--route-ttl N] [--tarpit-link-local ADDR] [--fault NAME]
+//! tarpit-wire classes
 //! tarpit-wire flood --iface IF --dst-mac MAC --dst ADDR --dport P [--ack] [--seconds S]
 //!                   [--src ADDR] [--count N] [--rate PER_SECOND] [--options BYTES] [--data BYTES]
 //! tarpit-wire hold  --iface IF --dst-mac MAC --dst ADDR --dport P --count N [--seconds S]
 //!                   [--interval S]
 //! ```
 //!
-//! Both run in the sending namespace of the plan in `plan.rs`.
+//! They run in the sending namespace of the plan in `plan.rs`.
+//!
+//! fuzz: `--class` sends only the classes named (the per-class reach
+//! batches of tests/vm/80-fuzz.sh); `--hostile-sources` adds the classes
+//! left out by default (own-address, link-local sources); `--settle` is how
+//! long no frame must come before the run ends (500 ms); `--route-ttl` the
+//! TTL and hop limit replies outside honeypot mode must carry (64);
+//! `--tarpit-link-local` the tarpit's link-local address (default: the
+//! EUI-64 one of --dst-mac); `--fault` changes what is sent or received on
+//! purpose so that a check must fail (see `fuzz::Fault`: unsent, ttl, tos,
+//! ip-id, df, flow-label, isn, same-isn, vlan).
+//!
+//! classes: every fuzz class, one a line: its name, "default" or
+//! "hostile" (left out of the default mix), and the IP versions it exists in.
 
 mod flood;
 mod frame;
@@ -63,8 +79,8 @@ fn main() -> ExitCode {
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--ack" => {
-                flags.insert("ack", "");
+            "--ack" | "--hostile-sources" => {
+                flags.insert(&arg[2..], "");
             }
             name if name.starts_with("--") => match it.next() {
                 Some(value) => {
@@ -85,7 +101,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints every class of the fuzzer (the `classes` command).
+fn list_classes() {
+    for (class, _) in fuzz::CLASSES {
+        let kind = if fuzz::HOSTILE.contains(&class) {
+            "hostile"
+        } else {
+            "default"
+        };
+        let families: Vec<&str> = [(4, "4"), (6, "6")]
+            .into_iter()
+            .filter(|&(f, _)| class.applies_to(f))
+            .map(|(_, name)| name)
+            .collect();
+        println!("{} {kind} {}", class.name(), families.join(" "));
+    }
+}
+
 fn run(command: &str, flags: &HashMap<&str, &str>) -> Result<bool, String> {
+    if command == "classes" {
+        list_classes();
+        return Ok(true);
+    }
     let get = |name: &str| flags.get(name).copied();
     let number = |name: &str, default: u64| -> Result<u64, String> {
         get(name).map_or(Ok(default), |v| {
@@ -114,6 +151,33 @@ fn run(command: &str, flags: &HashMap<&str, &str>) -> Result<bool, String> {
             if count > plan::MAX_SEGMENTS {
                 return Err(format!("--count: at most {}", plan::MAX_SEGMENTS));
             }
+            let hostile = flags.contains_key("hostile-sources");
+            let mix = match get("class") {
+                Some(names) => {
+                    let classes = names
+                        .split(',')
+                        .map(|n| fuzz::Class::from_name(n).ok_or(format!("--class: no class {n}")))
+                        .collect::<Result<Vec<_>, String>>()?;
+                    fuzz::Mix::only(&classes)
+                }
+                None => fuzz::Mix::default_mix(hostile),
+            };
+            mix.check(&families)?;
+            let fault = get("fault")
+                .map(|f| fuzz::Fault::from_name(f).ok_or(format!("--fault: no fault {f}")))
+                .transpose()?;
+            let route_ttl = number("route-ttl", 64)?;
+            let route_ttl = u8::try_from(route_ttl)
+                .ok()
+                .filter(|&t| t > 0)
+                .ok_or("--route-ttl: 1 to 255")?;
+            let tarpit_link_local = match get("tarpit-link-local") {
+                Some(text) => match parse_addr(text) {
+                    Some(a @ frame::Addr::V6(_)) => a,
+                    _ => return Err(format!("--tarpit-link-local: not an IPv6 address: {text}")),
+                },
+                None => plan::eui64_link_local(dst_mac),
+            };
             let mtu = sock::mtu_of(iface).map_err(io)?;
             let mut payload = vec![0u8; 65536];
             rng::Rng::new(seed).fill(&mut payload);
@@ -122,11 +186,16 @@ fn run(command: &str, flags: &HashMap<&str, &str>) -> Result<bool, String> {
                 dst_mac,
                 max_frame: frame::ETH_LEN + mtu,
                 payload,
+                tarpit_link_local,
             };
             let options = fuzz::Options {
                 seed,
                 count,
                 families,
+                mix,
+                fault,
+                route_ttl,
+                settle: std::time::Duration::from_millis(number("settle", 500)?),
             };
             if let Some(index) = get("dump") {
                 let index = parse_number(index).ok_or("--dump: not a number")? as usize;

@@ -9,6 +9,24 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 /// Not in every libc release: ignore the frames this host sends.
 const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
+/// A control message with each frame: its VLAN tag, which the kernel takes
+/// out of the data of a tagged frame (VLAN offload, veth included).
+const PACKET_AUXDATA: libc::c_int = 8;
+const TP_STATUS_VLAN_VALID: u32 = 1 << 4;
+const TP_STATUS_VLAN_TPID_VALID: u32 = 1 << 6;
+
+/// struct tpacket_auxdata (linux/if_packet.h).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct TpacketAuxdata {
+    tp_status: u32,
+    tp_len: u32,
+    tp_snaplen: u32,
+    tp_mac: u16,
+    tp_net: u16,
+    tp_vlan_tci: u16,
+    tp_vlan_tpid: u16,
+}
 
 pub struct PacketSocket {
     fd: OwnedFd,
@@ -80,6 +98,7 @@ impl PacketSocket {
         })?;
         if receive {
             setsockopt_int(&fd, libc::SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)?;
+            setsockopt_int(&fd, libc::SOL_PACKET, PACKET_AUXDATA, 1)?;
             // Replies arrive while we send: room for all of them.
             setsockopt_int(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, 256 << 20)?;
         }
@@ -101,25 +120,47 @@ impl PacketSocket {
         }
     }
 
-    /// Receives one frame without waiting; `None` when none is queued.
+    /// Receives one frame without waiting; `None` when none is queued. A
+    /// VLAN tag the kernel took out of the frame is put back in (so that
+    /// the frame reads as tagged): `buf` needs 4 bytes to spare for it.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<Option<usize>> {
-        // SAFETY: `buf` is valid for writes of its length.
-        let rc = unsafe {
-            libc::recv(
-                self.fd.as_raw_fd(),
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                libc::MSG_DONTWAIT,
-            )
+        // Room for one cmsghdr and its tpacket_auxdata, 8-byte aligned.
+        let mut control = [0u64; 8];
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len().saturating_sub(4),
         };
-        if rc >= 0 {
-            return Ok(Some(rc as usize));
+        // SAFETY: msghdr is plain data; all zeroes is a valid value.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(&control) as _;
+        // SAFETY: `msg` points to `iov` (into `buf`) and `control`, both
+        // valid for writes of the lengths given.
+        let rc = unsafe { libc::recvmsg(self.fd.as_raw_fd(), &mut msg, libc::MSG_DONTWAIT) };
+        if rc < 0 {
+            let err = io::Error::last_os_error();
+            return match err.raw_os_error() {
+                Some(libc::EAGAIN) => Ok(None),
+                _ => Err(err),
+            };
         }
-        let err = io::Error::last_os_error();
-        match err.raw_os_error() {
-            Some(libc::EAGAIN) => Ok(None),
-            _ => Err(err),
+        let mut len = rc as usize;
+        if let Some(aux) = auxdata(&msg) {
+            if aux.tp_status & TP_STATUS_VLAN_VALID != 0 && len >= 12 {
+                let tpid = if aux.tp_status & TP_STATUS_VLAN_TPID_VALID != 0 {
+                    aux.tp_vlan_tpid
+                } else {
+                    crate::frame::ETHERTYPE_VLAN
+                };
+                buf.copy_within(12..len, 16);
+                buf[12..14].copy_from_slice(&tpid.to_be_bytes());
+                buf[14..16].copy_from_slice(&aux.tp_vlan_tci.to_be_bytes());
+                len += 4;
+            }
         }
+        Ok(Some(len))
     }
 
     /// Frames the kernel dropped before this socket read them (since the
@@ -142,6 +183,23 @@ impl PacketSocket {
         })?;
         Ok(stats.tp_drops)
     }
+}
+
+/// The tpacket_auxdata control message of a received frame, if any.
+fn auxdata(msg: &libc::msghdr) -> Option<TpacketAuxdata> {
+    // SAFETY: `msg` was filled in by recvmsg(2); the CMSG_* macros walk
+    // its control buffer within msg_controllen.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(msg);
+        while !cmsg.is_null() {
+            if (*cmsg).cmsg_level == libc::SOL_PACKET && (*cmsg).cmsg_type == PACKET_AUXDATA {
+                let data = libc::CMSG_DATA(cmsg).cast::<TpacketAuxdata>();
+                return Some(data.read_unaligned());
+            }
+            cmsg = libc::CMSG_NXTHDR(msg, cmsg);
+        }
+    }
+    None
 }
 
 /// The MAC address of `iface`.
