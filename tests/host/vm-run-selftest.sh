@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Shows that scripts/vm-run can fail: it returns the guest command's status
-# and output, and fails the run on a kernel report, a lost VM and a timeout.
+# and output, and fails the run on a kernel report, a lost VM, a timeout
+# and, on a kmemleak kernel, a leak scan that could not run.
 set -u
 vm_run=$(cd "$(dirname "$0")/../../scripts" && pwd)/vm-run
 # Optional: --variant NAME, passed on to every vm-run.
@@ -35,6 +36,18 @@ expect "a VM that dies without a status fails the run" 125 'VM was lost' -- \
 	sh -c 'echo b >/proc/sysrq-trigger; sleep 30'
 expect "a VM that hangs is stopped and fails the run" 125 "did not finish within 12 s" --timeout 12 \
 	-- sleep 600
+
+# 4-level paging (vm-run's no5lvl): a KASAN kernel under 5-level paging
+# reports false wild accesses early in boot (see vm-run).
+expect "the guest runs with 4-level paging" 0 '^4-level$' -- \
+	sh -c '! grep -qw la57 /proc/cpuinfo && echo 4-level'
+
+# A kmemleak kernel (the debug variant) must not pass when its scan cannot run.
+kdir=$("$(dirname "$vm_run")/build-kernel" "${variant[@]}" 2>/dev/null)
+if grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "$kdir/.config" 2>/dev/null; then
+	VM_APPEND=kmemleak=off expect "a kmemleak kernel whose scan cannot run fails the run" 124 \
+		'kmemleak, but its scan did not run' -- true
+fi
 
 echo "runner: $passed passed, $failed failed"
 ((failed == 0))
