@@ -71,9 +71,9 @@ for notrack in no yes; do
 		# Bounds from the segments matched: half of what one leaked object
 		# (of any size) or 16 leaked bytes per segment would add.
 		memory_flat "$what: no object per segment stays allocated (slab objects, for $matched segments)" \
-			$((objs1 - objs0)) $((matched / 2))
+			$((objs1 - objs0)) $((matched / 2 + 1))
 		memory_flat "$what: no 16 bytes per segment stay allocated (unreclaimable slab kB, for $matched segments)" \
-			$((slab1 - slab0)) $((matched * 16 / 2 / 1024))
+			$((slab1 - slab0)) $((matched * 16 / 2 / 1024 + 1))
 	done
 done
 finish

@@ -28,5 +28,5 @@ def packets(path):
 
 if __name__ == "__main__":
     for _, p in packets(sys.argv[1]):
-            print(f"{p['src']}:{p['sport']} > {p['dst']}:{p['dport']} {flag_names(p['flags'])} "
+        print(f"{p['src']}:{p['sport']} > {p['dst']}:{p['dport']} {flag_names(p['flags'])} "
               f"seq={p['seq']} ack={p['ack']} win={p['window']} len={p['payload_len']}")
