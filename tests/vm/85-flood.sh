@@ -69,11 +69,13 @@ for notrack in no yes; do
 		check "$what: the conntrack table stays flat ($ct0 -> $ct_mid during -> $ct1)" \
 			test "$ct1" = "$ct0" -a "$ct_mid" -le $((ct0 + 64))
 		# Bounds from the segments matched: half of what one leaked object
-		# (of any size) or 16 leaked bytes per segment would add.
+		# (of any size) per segment would add, counted exactly; and half of
+		# 16 leaked bytes a segment, over slab pages that come and go (up to
+		# 256 kB, measured: -92 to +196 kB), which only a long flood exceeds.
 		memory_flat "$what: no object per segment stays allocated (slab objects, for $matched segments)" \
 			$((objs1 - objs0)) $((matched / 2 + 1))
 		memory_flat "$what: no 16 bytes per segment stay allocated (unreclaimable slab kB, for $matched segments)" \
-			$((slab1 - slab0)) $((matched * 16 / 2 / 1024 + 1))
+			$((slab1 - slab0)) $((matched * 16 / 2 / 1024 + 256))
 	done
 done
 finish
