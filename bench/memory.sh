@@ -10,6 +10,7 @@
 # $BENCH_OUT/memory.tsv:
 #   module conntrack connections held slab_kb_delta sunreclaim_kb_delta
 #   conntrack_entries_delta nf_conntrack_objects_delta
+# (held: the connections that answered the probe round before the reading).
 . "$(dirname "$0")/../tests/vm/lib.sh"
 . "$repo/tests/vm/wirelib.sh"
 . "$repo/bench/lib.sh"
@@ -48,10 +49,16 @@ run() {
 	during=$(reading)
 	kill "$pid"; wait "$pid" 2>/dev/null
 	grep -v '^hold: probe round' "$log"
-	held=$(sed -n 's/^held \([0-9]*\) of .*/\1/p' "$log")
+	# Held when measured: established and still answering (none if the
+	# second round never came).
+	held=$(sed -n 's/^hold: probe round 2 at [0-9]* s: \([0-9]*\) of .*/\1/p' "$log")
+	held=${held:-0}
 	set -- $before $during
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$module" "$conntrack" "$n" "${held:-0}" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$module" "$conntrack" "$n" "$held" \
 		$(($5 - $1)) $(($6 - $2)) $(($7 - $3)) $(($8 - $4)) | tee -a "$tsv"
+	# The deltas are divided by $n: per held connection only if all were.
+	[ "$held" = "$n" ] ||
+		echo "bench: FAIL: memory, $module TARPIT, $conntrack: $held of $n connections held when measured"
 	in_tp iptables-legacy -F; in_tp iptables-legacy -t raw -F; in_tp iptables-legacy -t mangle -F
 	cleanup_wire
 }
