@@ -57,11 +57,6 @@ declare -A cannot=(
 	[other-host/6]="cannot reach a TARPIT rule: ip6_rcv_core() drops PACKET_OTHERHOST frames before PREROUTING; only a bridge with br_netfilter hands them to the IP hooks, and the test kernel has no CONFIG_BRIDGE_NETFILTER"
 )
 
-# skip_class WHAT: a check shown but not judged; run-all counts it skipped.
-skip_class() {
-	echo "SKIP: $1"
-	echo "check: ${1%%:*}" >>"${TARPIT_SKIP_LOG:-/dev/null}"
-}
 counters() { in_tp cat /proc/net/xt_TARPIT; }
 # counter NAME < COUNTERS
 counter() { awk -v k="$1" '$1 == k { print $2 }'; }
@@ -173,10 +168,10 @@ reach_verdicts() {
 			if [ -n "$reason" ] && ((n > 0)); then
 				fail "$name/IPv$family reached the target $n times (${reached_in[$key]}) although this test says it $reason: correct the reason"
 			elif [ -n "${cannot[$key]:-}" ]; then
-				skip_class "$name (IPv$family): $reason"
+				skip_check "$name (IPv$family)" "$reason"
 			elif [ -n "$reason" ]; then
 				# One line for both IP versions, after the last.
-				[ "$family" != "${families##* }" ] || skip_class "$name: $reason"
+				[ "$family" != "${families##* }" ] || skip_check "$name" "$reason"
 			elif ((n > 0)); then
 				pass "$name/IPv$family reached the target ($n segments; in: ${reached_in[$key]})"
 			else
@@ -245,7 +240,7 @@ if [ "${TARPIT_FUZZ_HOSTILE:-0}" = 1 ]; then
 	check "hostile sources: the target saw at most the ${sent:-none} frames sent (saw $packets): no reply looped back to it" \
 		test "$packets" -le "${sent:-0}"
 else
-	skip_class "own-address, link-local: IPv6 sources equal to the tarpit's own addresses and link-local sources run once the reply-loop/link-local issue lands (TARPIT_FUZZ_HOSTILE=1 runs them now: today's module sends replies to its own addresses over loopback to itself, and none to link-local sources)"
+	skip_check "own-address, link-local" "IPv6 sources equal to the tarpit's own addresses and link-local sources run once the reply-loop/link-local issue lands (TARPIT_FUZZ_HOSTILE=1 runs them now: today's module sends replies to its own addresses over loopback to itself, and none to link-local sources)"
 fi
 
 cleanup_wire

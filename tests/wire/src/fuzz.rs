@@ -261,7 +261,12 @@ fn fragment_header(rng: &mut Rng) -> (u8, Vec<u8>) {
     let mut h = vec![0u8; 8];
     rng.fill(&mut h);
     h[1] = 0;
-    let offset_and_more = rng.u16() & 0xfff9;
+    let mut offset_and_more = rng.u16() & 0xfff9;
+    // Offset 0 without M is an atomic fragment, a whole packet (RFC 6946):
+    // the stack and nf_defrag_ipv6 pass it on unfragmented. Make it a first one.
+    if offset_and_more == 0 {
+        offset_and_more = 1;
+    }
     h[2..4].copy_from_slice(&offset_and_more.to_be_bytes());
     (44, h)
 }
