@@ -17,6 +17,13 @@
 #include <net/route.h>
 #include "helpers.h"
 
+/* Local traffic comes over loopback; anything else with one of our own
+ * addresses as its source was spoofed. */
+static bool tarpit_from_loopback(const struct sk_buff *oldskb)
+{
+	return oldskb->dev && (oldskb->dev->flags & IFF_LOOPBACK);
+}
+
 static bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb)
 {
 	const struct rtable *rt = skb_rtable(skb);
@@ -107,6 +114,10 @@ enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb
 		kfree_skb(nskb);
 		return TARPIT_SEND_NOT_UNICAST;
 	}
+	if ((skb_rtable(nskb)->rt_flags & RTCF_LOCAL) && !tarpit_from_loopback(oldskb)) {
+		kfree_skb(nskb);
+		return TARPIT_SEND_OWN_ADDRESS;
+	}
 	niph = ip_hdr(nskb);
 	niph->ttl = ttl ? ttl : ip4_dst_hoplimit(skb_dst(nskb));
 	/* ip_local_out() recomputes the header checksum after the TTL change. */
@@ -140,6 +151,11 @@ enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb
 		return TARPIT_SEND_FAILED;
 	if (ip6_route_me_harder(net, NULL, nskb))
 		goto drop;
+	if ((dst_rt6_info(skb_dst(nskb))->rt6i_flags & RTF_LOCAL) &&
+	    !tarpit_from_loopback(oldskb)) {
+		kfree_skb(nskb);
+		return TARPIT_SEND_OWN_ADDRESS;
+	}
 	ipv6_hdr(nskb)->hop_limit = hop_limit ? hop_limit : ip6_dst_hoplimit(skb_dst(nskb));
 
 	tarpit_ct_attach(nskb, oldskb);

@@ -48,6 +48,13 @@ enum tarpit_send_result {
 	 * in). Not sent: it would answer a whole link.
 	 */
 	TARPIT_SEND_NOT_UNICAST = 2,
+	/*
+	 * The reply's route is local: our peer's source address is one of
+	 * ours, and the segment did not come over loopback (a spoof, which
+	 * IPv6 and IPv4's accept_local let in). Not sent: it would come back
+	 * to this host's own input.
+	 */
+	TARPIT_SEND_OWN_ADDRESS = 3,
 };
 
 /*

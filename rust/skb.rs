@@ -122,6 +122,7 @@ impl SkBuff {
         match result {
             bindings::TARPIT_SENT => Ok(()),
             bindings::TARPIT_SEND_NOT_UNICAST => Err(NotSent::NotUnicastRoute),
+            bindings::TARPIT_SEND_OWN_ADDRESS => Err(NotSent::OwnAddress),
             _ => Err(NotSent::Failed),
         }
     }
@@ -148,6 +149,10 @@ pub(crate) enum NotSent {
     /// The reply's own route is broadcast or multicast: the peer's source
     /// address is one.
     NotUnicastRoute,
+    /// The reply's route is local (the peer's source address is one of
+    /// ours) and the packet did not come over loopback: a spoof, whose
+    /// reply would come back to this host.
+    OwnAddress,
     /// No route or memory, or the output path refused it.
     Failed,
 }

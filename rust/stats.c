@@ -30,6 +30,7 @@ static const char *const tarpit_counter_names[TARPIT_NR_COUNTERS] = {
 	[TARPIT_NO_REPLY_BAD_DATA_OFFSET] = "no_reply_bad_data_offset",
 	[TARPIT_NO_REPLY_BAD_CHECKSUM] = "no_reply_bad_checksum",
 	[TARPIT_NO_REPLY_ROUTE_FAILED] = "no_reply_route_failed",
+	[TARPIT_NO_REPLY_OWN_ADDRESS] = "no_reply_own_address",
 };
 
 struct tarpit_counters {

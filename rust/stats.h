@@ -29,6 +29,7 @@ enum tarpit_counter {
 	TARPIT_NO_REPLY_BAD_DATA_OFFSET,
 	TARPIT_NO_REPLY_BAD_CHECKSUM,
 	TARPIT_NO_REPLY_ROUTE_FAILED,	/* the reply could not be routed or sent */
+	TARPIT_NO_REPLY_OWN_ADDRESS,	/* the reply would come back to this host */
 	TARPIT_NR_COUNTERS,
 };
 

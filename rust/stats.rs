@@ -63,6 +63,7 @@ fn counter(outcome: &Outcome) -> bindings::tarpit_counter {
         Err(Silence::Header(NoReply::BadDataOffset)) => bindings::TARPIT_NO_REPLY_BAD_DATA_OFFSET,
         Err(Silence::BadChecksum) => bindings::TARPIT_NO_REPLY_BAD_CHECKSUM,
         Err(Silence::SendFailed) => bindings::TARPIT_NO_REPLY_ROUTE_FAILED,
+        Err(Silence::OwnAddress) => bindings::TARPIT_NO_REPLY_OWN_ADDRESS,
     }
 }
 

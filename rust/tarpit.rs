@@ -47,6 +47,8 @@ pub(crate) enum Silence {
     UnknownMode,
     /// The reply could not be routed or sent.
     SendFailed,
+    /// The reply would come back to this host (see [`NotSent::OwnAddress`]).
+    OwnAddress,
 }
 
 /// An incoming segment, parsed.
@@ -146,6 +148,7 @@ fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silen
     sent.map(|()| reply).map_err(|e| match e {
         NotSent::NotUnicastRoute => Silence::NotUnicastRoute,
         NotSent::Failed => Silence::SendFailed,
+        NotSent::OwnAddress => Silence::OwnAddress,
     })
 }
 

@@ -3,6 +3,19 @@
 //! What reply, if any, a TCP segment gets in each mode.
 //!
 //! Shared verbatim by the kernel module and the host crate `tarpit-logic`.
+//!
+//! # No reply is answered
+//!
+//! A reply of any mode, arriving at a TARPIT rule of any mode (another
+//! tarpit's, or ours through a spoofed own address), is answered by nothing
+//! or by a RST, which nothing answers: so no spoofed segment can start a
+//! loop between two tarpits. It holds by construction: RSTs are never
+//! answered, SYN/ACKs only by a RST, our ACKs carry no data and the modes
+//! answer an ACK without data only as tarpit mode does a client's (window
+//! open, our SYN/ACK acknowledged; see `answers_empty_ack`). Even a peer
+//! that knew a tarpit's ISN key could draw one zero-window ACK from it with
+//! a honeypot's ACK, and nothing answers that. [`echo`] checks it for one
+//! reply; the host tests, the fuzz target and the wire fuzzer call it.
 
 /// The TARPIT target's mode, as stored in `struct xt_tarpit_tginfo.variant`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,15 +150,29 @@ fn tarpit(seg: &Segment, entropy: &mut impl Entropy) -> Option<Reply> {
         // connections from us are torn down.
         (true, true) => Some(rst_for(seg)),
         // Acknowledge nothing new and close the window: the peer goes into
-        // persist mode and probes for ever.
-        (false, true) => Some(Reply {
+        // persist mode and probes for ever. Data is always answered (our
+        // replies carry none); a segment without data only when it is a
+        // client's of ours (see `answers_empty_ack`).
+        (false, true) if seg.payload_len > 0 || answers_empty_ack(seg, entropy) => Some(Reply {
             seq: seg.ack_seq,
             ack_seq: seg.seq,
             flags: Flags::ACK,
             window: 0,
         }),
-        (false, false) => None,
+        (false, _) => None,
     }
+}
+
+/// Whether the tarpit answers a pure ACK without data: a client's
+/// handshake ACK, window probe or keepalive. Such a segment looks like a
+/// tarpit's or a honeypot's own reply, and answering those makes loops
+/// (two tarpits facing each other, or one facing itself through a spoofed
+/// own address): so it must open a window, as our zero-window replies do
+/// not, and acknowledge our SYN/ACK (ISN + 1, all a client of ours can
+/// acknowledge, since we send no data), which only the peer that received
+/// that SYN/ACK knows.
+fn answers_empty_ack(seg: &Segment, entropy: &mut impl Entropy) -> bool {
+    seg.window != 0 && seg.ack_seq == entropy.isn().wrapping_add(1)
 }
 
 fn honeypot(seg: &Segment, entropy: &mut impl Entropy) -> Option<Reply> {
@@ -165,7 +192,9 @@ fn honeypot(seg: &Segment, entropy: &mut impl Entropy) -> Option<Reply> {
             window: honeypot_window(seg.window, entropy.random()),
         }),
         (true, true) => Some(rst_for(seg)),
-        (false, true) => Some(Reply {
+        // A real host answers data; an ACK without data (which is also what
+        // every mode's replies are) it takes in silence.
+        (false, true) if seg.payload_len > 0 => Some(Reply {
             seq: seg.ack_seq,
             ack_seq: if seg.payload_len > HONEYPOT_ACK_THRESHOLD {
                 seg.seq.wrapping_add(seg.payload_len)
@@ -175,9 +204,9 @@ fn honeypot(seg: &Segment, entropy: &mut impl Entropy) -> Option<Reply> {
             flags: Flags::ACK,
             window: honeypot_window(seg.window, entropy.random()),
         }),
-        // xtables-addons sends a segment with no flags here (an accident);
-        // a real host ignores such a segment.
-        (false, false) => None,
+        // xtables-addons sends a segment with no flags to neither SYN nor
+        // ACK (an accident); a real host ignores such a segment.
+        (false, _) => None,
     }
 }
 
@@ -198,6 +227,117 @@ fn reset(seg: &Segment) -> Reply {
     }
 }
 
+/// Every mode, for checks over all of them.
+pub const MODES: [Mode; 3] = [Mode::Tarpit, Mode::Honeypot, Mode::Reset];
+
+/// A reply as the segment its receiver reads (our replies carry no data;
+/// addresses and ports, swapped, do not matter to [`decide`]).
+pub const fn as_segment(reply: &Reply) -> Segment {
+    Segment {
+        seq: reply.seq,
+        ack_seq: reply.ack_seq,
+        flags: reply.flags,
+        window: reply.window,
+        payload_len: 0,
+    }
+}
+
+/// The receiving rule's entropy, as the sender of a segment may know it:
+/// the ISN key that `answers_empty_ack` checks, or not.
+struct Receiver {
+    isn: u32,
+    random: u8,
+}
+
+impl Receiver {
+    /// One whose ISN for `seg`'s 4-tuple `seg` acknowledges (the sender
+    /// knows the key), or one whose ISN it does not.
+    fn new(seg: &Segment, key_known: bool, random: u8) -> Self {
+        let acknowledged = seg.ack_seq.wrapping_sub(1);
+        Receiver {
+            isn: if key_known {
+                acknowledged
+            } else {
+                acknowledged.wrapping_add(1)
+            },
+            random,
+        }
+    }
+}
+
+impl Entropy for Receiver {
+    fn isn(&mut self) -> u32 {
+        self.isn
+    }
+    fn random(&mut self) -> u8 {
+        self.random
+    }
+}
+
+/// A reply of ours that gets answered more than the invariant allows (see
+/// the module's documentation): `answer` is what a rule of mode `by` sends
+/// back to it, `then` the answer to that, if it is the one that breaks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Echo {
+    /// The mode of the rule that answered our reply.
+    pub by: Mode,
+    /// Whether that rule's ISN key had to be known.
+    pub key_known: bool,
+    /// Its answer.
+    pub answer: Reply,
+    /// The answer to that answer, by a rule of mode `.0`.
+    pub then: Option<(Mode, Reply)>,
+}
+
+/// Checks the loop invariant for `reply`, one of ours: every mode answers
+/// it with nothing or a RST that no mode answers; a sender that knows the
+/// receiver's ISN key may draw one more reply, answered in turn by nothing
+/// or by such a RST.
+pub fn echo(reply: &Reply) -> Result<(), Echo> {
+    answers_die_out(&as_segment(reply), true)
+}
+
+fn answers_die_out(seg: &Segment, may_know_key: bool) -> Result<(), Echo> {
+    for by in MODES {
+        for key_known in [false, true] {
+            // The window noise does not decide whether there is a reply,
+            // so both of its extremes are enough.
+            for random in [0, 0xff] {
+                let mut receiver = Receiver::new(seg, key_known, random);
+                let Some(answer) = decide(by, seg, &mut receiver) else {
+                    continue;
+                };
+                let echo = Echo {
+                    by,
+                    key_known,
+                    answer,
+                    then: None,
+                };
+                let back = as_segment(&answer);
+                if answer.flags.has(Flags::RST) {
+                    for then_by in MODES {
+                        let mut anyone = Receiver::new(&back, true, random);
+                        if let Some(then) = decide(then_by, &back, &mut anyone) {
+                            return Err(Echo {
+                                then: Some((then_by, then)),
+                                ..echo
+                            });
+                        }
+                    }
+                } else if !(key_known && may_know_key) {
+                    return Err(echo);
+                } else if let Err(inner) = answers_die_out(&back, false) {
+                    return Err(Echo {
+                        then: Some((inner.by, inner.answer)),
+                        ..echo
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A RST that the peer accepts for an established connection: its sequence
 /// number is what the peer expects next (RFC 9293, 3.10.7.4).
 fn rst_for(seg: &Segment) -> Reply {
@@ -207,6 +347,8 @@ fn rst_for(seg: &Segment) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    extern crate std;
+    use std::{format, vec::Vec};
 
     struct Fixed(u32, u8);
     impl Entropy for Fixed {
@@ -341,21 +483,46 @@ mod tests {
     /// where its seq, ack_seq and window come from.
     type Row = Option<(u8, SeqFrom, AckOf, Win)>;
 
+    /// What an ACK (no SYN, FIN or RST) is, where the modes tell them
+    /// apart (README: "No reply is answered"): with data (P > 0); without,
+    /// from a client of ours (W > 0, A = our ISN + 1: a handshake ACK or a
+    /// window probe); any other without data (among them every mode's own
+    /// replies).
+    #[derive(Clone, Copy, Debug)]
+    enum AckKind {
+        Data,
+        OurClient,
+        Other,
+    }
+
+    fn ack_kind(seg: &Segment, isn: u32) -> AckKind {
+        if seg.payload_len > 0 {
+            AckKind::Data
+        } else if seg.window > 0 && seg.ack_seq == isn.wrapping_add(1) {
+            AckKind::OurClient
+        } else {
+            AckKind::Other
+        }
+    }
+
     const Y: bool = true;
     const N: bool = false;
 
     /// "Tarpit mode (default)" of the reference, with the ISN from our
-    /// keyed hash instead of 0.
+    /// keyed hash instead of 0, and an ACK without data answered only from
+    /// a client of ours.
     #[rustfmt::skip]
-    fn tarpit_row(syn_ack_fin_rst: (bool, bool, bool, bool)) -> Row {
+    fn tarpit_row(syn_ack_fin_rst: (bool, bool, bool, bool), ack: AckKind) -> Row {
         use {AckOf::*, SeqFrom::*, Win::*};
+        let answered = !matches!(ack, AckKind::Other);
         match syn_ack_fin_rst {
             // SYN, ACK, FIN, RST => reply
             (N, N, N, N) => None,                               // neither SYN nor ACK
             (N, N, N, Y) => None,                               // RST
             (N, N, Y, N) => None,                               // FIN
             (N, N, Y, Y) => None,                               // FIN, RST
-            (N, Y, N, N) => Some((ACK, A, S, W0)),              // ACK, data or not
+            (N, Y, N, N) if answered => Some((ACK, A, S, W0)),  // ACK: data, our client
+            (N, Y, N, N) => None,                               // ACK: other, no data
             (N, Y, N, Y) => None,                               // RST
             (N, Y, Y, N) => None,                               // FIN
             (N, Y, Y, Y) => None,                               // FIN, RST
@@ -372,18 +539,20 @@ mod tests {
 
     /// "Honeypot mode" of the reference: any RST gets nothing, then any FIN
     /// a RST; no reply to neither SYN nor ACK (README: "no flagless
-    /// honeypot segments"). A RST has window 0 and no ACK flag, as in
-    /// reset mode.
+    /// honeypot segments") nor to an ACK without data, as a real host. A
+    /// RST has window 0 and no ACK flag, as in reset mode.
     #[rustfmt::skip]
-    fn honeypot_row(syn_ack_fin_rst: (bool, bool, bool, bool)) -> Row {
+    fn honeypot_row(syn_ack_fin_rst: (bool, bool, bool, bool), ack: AckKind) -> Row {
         use {AckOf::*, SeqFrom::*, Win::*};
+        let data = matches!(ack, AckKind::Data);
         match syn_ack_fin_rst {
             // SYN, ACK, FIN, RST => reply
             (N, N, N, N) => None,                               // neither SYN nor ACK
             (N, N, N, Y) => None,                               // RST
             (N, N, Y, N) => Some((RST, A, NoAck, W0)),          // FIN
             (N, N, Y, Y) => None,                               // RST
-            (N, Y, N, N) => Some((ACK, A, SPlusPOver100, FromW)),// ACK
+            (N, Y, N, N) if data => Some((ACK, A, SPlusPOver100, FromW)),// ACK, data
+            (N, Y, N, N) => None,                               // ACK, no data
             (N, Y, N, Y) => None,                               // RST
             (N, Y, Y, N) => Some((RST, A, NoAck, W0)),          // FIN
             (N, Y, Y, Y) => None,                               // RST
@@ -401,7 +570,7 @@ mod tests {
     /// "Reset mode" of the reference, except that a RST gets nothing (RFC
     /// 9293; xtables-addons answers it).
     #[rustfmt::skip]
-    fn reset_row(syn_ack_fin_rst: (bool, bool, bool, bool)) -> Row {
+    fn reset_row(syn_ack_fin_rst: (bool, bool, bool, bool), _: AckKind) -> Row {
         use {AckOf::*, SeqFrom::*, Win::*};
         match syn_ack_fin_rst {
             // SYN, ACK, FIN, RST => reply
@@ -464,8 +633,23 @@ mod tests {
         })
     }
 
+    /// (S, A, W, P) for one entropy's ISN: [`SEGMENTS`], and segments that
+    /// acknowledge exactly our SYN/ACK (A = ISN + 1, wrapping), without
+    /// data (window open, or closed as in a tarpit's reply) or with.
+    fn segments(isn: u32) -> impl Iterator<Item = (u32, u32, u16, u32)> {
+        let ours = isn.wrapping_add(1);
+        SEGMENTS.into_iter().chain([
+            (1000, ours, 29200, 0),
+            (u32::MAX, ours, 1, 0),
+            (7, ours, 0, 0),
+            (7, ours, 0, 1),
+            (0x8000_0000, ours.wrapping_add(1), 64240, 0),
+            (0x8000_0000, ours.wrapping_sub(1), 64240, 0),
+        ])
+    }
+
     /// `decide` for every flag byte, segment and entropy against `table`.
-    fn check_every_flag_byte(mode: Mode, table: fn((bool, bool, bool, bool)) -> Row) {
+    fn check_every_flag_byte(mode: Mode, table: fn((bool, bool, bool, bool), AckKind) -> Row) {
         for bits in 0..=255u8 {
             let class = (
                 bits & SYN != 0,
@@ -473,9 +657,8 @@ mod tests {
                 bits & FIN != 0,
                 bits & RST != 0,
             );
-            let row = table(class);
-            for (s, a, w, p) in SEGMENTS {
-                for (isn, random) in ENTROPY {
+            for (isn, random) in ENTROPY {
+                for (s, a, w, p) in segments(isn) {
                     let seg = Segment {
                         seq: s,
                         ack_seq: a,
@@ -483,6 +666,7 @@ mod tests {
                         window: w,
                         payload_len: p,
                     };
+                    let row = table(class, ack_kind(&seg, isn));
                     let got = decide(mode, &seg, &mut Fixed(isn, random));
                     assert_eq!(
                         got,
@@ -542,6 +726,112 @@ mod tests {
         s.payload_len = HONEYPOT_ACK_THRESHOLD + 1;
         let large = decide(Mode::Honeypot, &s, &mut Fixed(0, 0)).unwrap();
         assert_eq!(large.ack_seq, 1000 + HONEYPOT_ACK_THRESHOLD + 1);
+    }
+
+    /// Every reply any mode gives to any segment passes [`echo`].
+    #[test]
+    fn no_reply_is_answered_but_by_a_rst() {
+        for mode in MODES {
+            for bits in 0..=255u8 {
+                for (isn, random) in ENTROPY {
+                    for (s, a, w, p) in segments(isn) {
+                        let seg = Segment {
+                            seq: s,
+                            ack_seq: a,
+                            flags: Flags(bits),
+                            window: w,
+                            payload_len: p,
+                        };
+                        if let Some(reply) = decide(mode, &seg, &mut Fixed(isn, random)) {
+                            assert_eq!(echo(&reply), Ok(()), "{mode:?} {seg:?} -> {reply:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Two hosts with TARPIT rules of any modes, one segment spoofed from
+    /// one to the other, played out without [`echo`]: at most two replies,
+    /// the second a RST unless the spoofer knew the second host's ISN key.
+    /// The same host twice (a spoofed own address) is the case of equal
+    /// modes and keys.
+    #[test]
+    fn a_spoofed_segment_between_two_tarpits_dies_out() {
+        for (first, second) in MODES.into_iter().flat_map(|a| MODES.map(|b| (a, b))) {
+            for bits in 0..=255u8 {
+                for (isn, random) in ENTROPY {
+                    for (s, a, w, p) in segments(isn) {
+                        for key_known in [false, true] {
+                            let mut seg = Segment {
+                                seq: s,
+                                ack_seq: a,
+                                flags: Flags(bits),
+                                window: w,
+                                payload_len: p,
+                            };
+                            let mut replies = Vec::new();
+                            let mut isn_of = [isn, isn ^ 0x5a5a_5a5a];
+                            let modes = [first, second];
+                            while replies.len() < 10 {
+                                let host = replies.len() % 2;
+                                let Some(reply) =
+                                    decide(modes[host], &seg, &mut Fixed(isn_of[host], random))
+                                else {
+                                    break;
+                                };
+                                replies.push(reply);
+                                // What the next host receives.
+                                seg = Segment {
+                                    seq: reply.seq,
+                                    ack_seq: reply.ack_seq,
+                                    flags: reply.flags,
+                                    window: reply.window,
+                                    payload_len: 0,
+                                };
+                                if key_known {
+                                    isn_of[1 - host] = reply.ack_seq.wrapping_sub(1);
+                                }
+                            }
+                            let what = format!(
+                                "{first:?} then {second:?}, flags {bits:#04x}, S {s:#x} A {a:#x} \
+                                 W {w} P {p}, key known {key_known}: {replies:?}"
+                            );
+                            assert!(replies.len() <= 2, "{what}");
+                            if let [_, second_reply] = replies[..] {
+                                assert!(key_known || second_reply.flags.has(Flags::RST), "{what}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn echo_finds_a_reply_that_is_answered() {
+        // A bare SYN would draw a SYN/ACK from a tarpit.
+        let syn = Reply {
+            seq: 1,
+            ack_seq: 0,
+            flags: Flags::SYN,
+            window: 100,
+        };
+        let echo = echo(&syn).unwrap_err();
+        assert_eq!((echo.by, echo.key_known), (Mode::Tarpit, false));
+        assert_eq!(echo.answer.flags, Flags::SYN_ACK);
+        // A zero-window ACK with data would draw a zero-window ACK, as
+        // every ACK did from a tarpit before loops were closed; ours carry
+        // no data, so this is the nearest a `Reply` can come: an ACK with
+        // an open window, which a key holder gets answered, drawing a
+        // zero-window ACK that nothing answers.
+        let open = Reply {
+            seq: 1,
+            ack_seq: 2,
+            flags: Flags::ACK,
+            window: 1,
+        };
+        assert_eq!(super::echo(&open), Ok(()));
     }
 
     #[test]

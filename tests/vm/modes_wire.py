@@ -27,6 +27,9 @@ check(one(r, SYN | ACK) and r[0]["ack"] == S + 1 and r[0]["seq"] != 0,
 check(bool(r) and W - 15 <= r[0]["window"] <= W,
       "honeypot: the SYN/ACK's window is near the peer's own", show(r))
 check(bool(r) and r[0]["ttl"] == 128, "honeypot: TTL / hop limit 128", show(r))
+r = p.send(sport, HONEYPOT, ACK, seq=S + 1, ack=A, window=W)
+check(r == [], "honeypot: an ACK without data gets no reply, as from a real host "
+      "(and a tarpit's or honeypot's own reply none)", show(r))
 r = p.send(sport, HONEYPOT, PSH | ACK, seq=S + 1, ack=A, window=W, payload=b"x" * 50)
 check(one(r, ACK) and r[0]["ack"] == S + 1 and r[0]["seq"] == A and r[0]["window"] > 0,
       "honeypot: 50 bytes are not acknowledged (ack unchanged, window open)", show(r))

@@ -52,6 +52,18 @@ if isn is not None:
     r = p.send(sport, PORT, ACK, seq=S + 1, ack=isn + 1, payload=b"GET / HTTP/1.0\r\n\r\n")
     check(len(r) == 1 and r[0]["ack"] == S + 1 and r[0]["window"] == 0,
           "more data is not acknowledged either", show(r))
+    # No reply is answered: an ACK without data is a client's only when it
+    # opens a window and acknowledges our SYN/ACK.
+    r = p.send(sport, PORT, ACK, seq=S, ack=isn + 1)
+    check(len(r) == 1 and r[0]["flags"] == ACK and r[0]["window"] == 0 and r[0]["ack"] == S,
+          "a window probe (no data, seq one before the next byte) gets an ACK with window 0",
+          show(r))
+    r = p.send(sport, PORT, ACK, seq=S + 1, ack=isn + 1, window=0)
+    check(r == [], "an ACK without data and with window 0 (a tarpit's own reply) gets no reply",
+          show(r))
+    r = p.send(sport, PORT, ACK, seq=S + 1, ack=(isn + 2) % 2**32)
+    check(r == [], "an ACK without data that acknowledges anything but our SYN/ACK gets no reply",
+          show(r))
 
 silent = {
     "FIN|ACK": FIN | ACK, "FIN": FIN, "RST": RST, "RST|ACK": RST | ACK,

@@ -3,13 +3,14 @@
 //! Any bytes as the head of an IPv4 or IPv6 packet, any claimed length, any
 //! mode: parsing, deciding and building a reply never panic (overflow
 //! checks are on), and every reply is one the peer can take: well formed,
-//! checksums right, addresses and ports swapped, never an answer to a RST.
+//! checksums right, addresses and ports swapped, never an answer to a RST,
+//! and answered by no mode but with a RST (the loop invariant, `echo`).
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use tarpit_logic::packet::{self, IPV4_TCP_LEN, IPV6_TCP_LEN};
-use tarpit_logic::{decide, Entropy, Flags, Mode, Reply, Segment};
+use tarpit_logic::{decide, echo, Entropy, Flags, Mode, Reply, Segment};
 
 struct FromInput(u32, u8);
 
@@ -48,6 +49,9 @@ fn check_reply(incoming: &Segment, reply: &Reply, mode: Mode) {
             incoming.flags.has(Flags::SYN) && !incoming.flags.has(Flags::ACK),
             "a SYN/ACK to {incoming:?}"
         );
+    }
+    if let Err(e) = echo(reply) {
+        panic!("{mode:?}'s reply {reply:?} to {incoming:?} is answered: {e:?}");
     }
 }
 

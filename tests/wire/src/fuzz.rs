@@ -206,13 +206,18 @@ pub struct Env {
 
 /// The decision logic's unknowns: the SYN/ACK's sequence number (a keyed
 /// hash: only compared between copies of one segment, and for repeats
-/// across segments) and the honeypot's window noise (a range is checked),
-/// so any value does.
-struct Unknown;
+/// across segments) and the honeypot's window noise (a range is checked).
+/// A random segment acknowledges the kernel's ISN for its 4-tuple (which
+/// tarpit mode checks of an ACK without data) only by a 2^-32 chance, so
+/// the ISN here is anything but the one the segment acknowledges.
+struct Unknown {
+    acknowledged: u32,
+}
 
 impl Entropy for Unknown {
     fn isn(&mut self) -> u32 {
-        0
+        // Not acknowledged - 1.
+        self.acknowledged
     }
     fn random(&mut self) -> u8 {
         0
@@ -554,7 +559,13 @@ pub fn generate(seed: u64, index: usize, family: u8, env: &Env, mix: &Mix) -> (V
             window: seg.window,
             payload_len: seg.payload_len as u32,
         };
-        decide(mode, &segment, &mut Unknown)
+        decide(
+            mode,
+            &segment,
+            &mut Unknown {
+                acknowledged: seg.ack,
+            },
+        )
     } else {
         None
     };
@@ -1038,6 +1049,20 @@ impl Oracle {
             return;
         };
         self.replies[index] = self.replies[index].saturating_add(1);
+        // Whatever the segment, no reply may draw an answer but a RST.
+        let fields = Reply {
+            seq: reply.seq,
+            ack_seq: reply.ack,
+            flags: Flags(reply.flags),
+            window: reply.window,
+        };
+        if let Err(echo) = tarpit_logic::echo(&fields) {
+            let class = self.records[index].class.name();
+            self.violation(format!(
+                "segment {index} ({class}): the reply {fields:?} would be answered, a loop \
+                 between two tarpits: {echo:?}"
+            ));
+        }
         let record = &self.records[index];
         let earlier = self.isn[index];
         let verdict = if self.replies[index] > record.copies {
@@ -1501,6 +1526,32 @@ mod tests {
                 oracle.notes()
             );
             assert_eq!((tally.answered, tally.answerable, tally.missing), (1, 1, 0));
+        }
+    }
+
+    /// A reply that another tarpit would answer (as a tarpit's zero-window
+    /// ACK was, before loops were closed: here a bare SYN, which the logic
+    /// never sends) is a violation even when it is what the record expects.
+    #[test]
+    fn a_reply_that_would_be_answered_is_a_violation() {
+        for family in [4, 6] {
+            let mut record = tarpit_syn(family);
+            let answered = Reply {
+                seq: 1,
+                ack_seq: 0,
+                flags: Flags::SYN,
+                window: 5,
+            };
+            record.expected = Some(answered);
+            let mut oracle = oracle_with(record.clone(), 1, None);
+            oracle.receive(&mut reply_frame(&record, &answered, 64));
+            let tally = oracle.tally(1, 0);
+            assert_eq!(tally.violations, 1, "{:?}", oracle.notes());
+            assert!(
+                oracle.notes()[0].contains("would be answered"),
+                "{:?}",
+                oracle.notes()
+            );
         }
     }
 
