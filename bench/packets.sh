@@ -52,7 +52,9 @@ expected_reply() {
 flood() {
 	local dst=10.7.1.1 ack=
 	[ "$1" = 6 ] && dst=fd07:1::1
-	[ "$2" = ack ] && ack=--ack
+	# With a byte of data, which every TARPIT answers (ours answers an ACK
+	# without data only from a client of its own: no reply is answered).
+	[ "$2" = ack ] && ack="--ack --data 1"
 	# On one CPU: the sender, and the softirq work it triggers, stay there.
 	in_fz taskset -c 1 "$WIRE" flood --iface fz0 --dst-mac "$TP_MAC" --dst "$dst" --dport 80 \
 		$ack --count "$3" --seconds 600

@@ -6,14 +6,15 @@
 # Every counter is driven where a segment can reach the target with it:
 # malformed and truncated headers through a rule without the tcp match
 # (which would drop them itself), fragments in FORWARD without conntrack
-# (INPUT only sees reassembled packets), a prohibited reply route.
+# (INPUT only sees reassembled packets), a prohibited reply route, an IPv6
+# source that is the tarpit's own address.
 . "$(dirname "$0")/lib.sh"
 OTHER=tp-other
 
 COUNTERS="packets syn_ack_sent zero_window_ack_sent ack_sent rst_sent no_reply_by_mode
 no_reply_not_host no_reply_not_unicast no_reply_truncated no_reply_malformed
 no_reply_ip_options no_reply_fragment no_reply_not_tcp no_reply_bad_data_offset
-no_reply_bad_checksum no_reply_route_failed"
+no_reply_bad_checksum no_reply_route_failed no_reply_own_address"
 
 load_module || { fail "the module loads"; finish; }
 setup_hosts || { fail "the test namespaces are set up"; finish; }
@@ -67,15 +68,17 @@ import socket, sys
 sys.path.insert(0, "tests/vm")
 from tcpprobe import ACK, FIN, PSH, SYN, Prober
 p = Prober(sys.argv[1], sys.argv[2])
-for port in (1001, 1002, 1003):
-    p.send(port, 135, SYN, seq=1)                             # 3 SYN/ACKs
-p.send(1001, 135, ACK, seq=2, ack=5)                          # zero-window ACK
+isn = {port: p.send(port, 135, SYN, seq=1)[0]["seq"]         # 3 SYN/ACKs
+       for port in (1001, 1002, 1003)}
+ours = (isn[1001] + 1) % 2**32
+p.send(1001, 135, ACK, seq=2, ack=ours)                       # zero-window ACK
 p.send(1001, 135, PSH | ACK, seq=2, ack=5, payload=b"x")      # zero-window ACK
+p.send(1001, 135, ACK, seq=2, ack=5)                          # silent: not our client's
 p.send(1001, 135, FIN | ACK, seq=3, ack=5)                    # silent by mode
 p.send(1004, 135, SYN, seq=1, bad_checksum=True)              # bad checksum
 p.send(1005, 135, SYN, seq=1, ip_options=bytes([1, 1, 1, 0])) # IP options
 p.send(1006, 135, SYN | ACK, seq=1, ack=9)                    # RST
-p.send(1007, 136, ACK, seq=1, ack=9, window=1000)             # honeypot ACK
+p.send(1007, 136, ACK, seq=1, ack=9, window=1000, payload=b"x")  # honeypot ACK
 b = Prober(sys.argv[1], "10.0.0.255", barrier_port=None)      # link-layer broadcast
 b.tx.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
 b.send(1008, 135, SYN, seq=1, wait=0.3)                       # not host
@@ -99,12 +102,13 @@ f.send(1016, 80, SYN, seq=1, frag=0x2003, wait=0)             # a later fragment
 quiet("10.0.0.99", sys.argv[2]).send(1017, 135, SYN, seq=1, wait=0)   # reply route prohibited
 quiet("fd00::99", "fd00::2").send(1018, 135, SYN, seq=1, wait=0)      # reply route prohibited
 quiet("10.0.0.255", sys.argv[2]).send(1019, 135, SYN, seq=1, wait=0)  # reply to a broadcast address
+quiet("fd00::2", "fd00::2").send(1021, 135, SYN, seq=1, wait=0)      # from the tarpit's own address
 p.send(1020, 9, SYN, seq=1)                                   # barrier: no rule, the stack's RST
 PY
 after=$(stats "$SRV")
 echo "$after" | sed 's/^/    /'
-for want in packets=22 syn_ack_sent=4 zero_window_ack_sent=2 ack_sent=1 rst_sent=1 \
-	no_reply_by_mode=1 no_reply_bad_checksum=1 no_reply_ip_options=2 no_reply_not_host=1 \
+for want in packets=24 syn_ack_sent=4 zero_window_ack_sent=2 ack_sent=1 rst_sent=1 \
+	no_reply_by_mode=2 no_reply_own_address=1 no_reply_bad_checksum=1 no_reply_ip_options=2 no_reply_not_host=1 \
 	no_reply_truncated=2 no_reply_bad_data_offset=2 no_reply_fragment=2 \
 	no_reply_route_failed=2 no_reply_not_unicast=1 no_reply_malformed=0 no_reply_not_tcp=0; do
 	k=${want%=*} n=${want#*=}

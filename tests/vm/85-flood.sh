@@ -33,7 +33,9 @@ for notrack in no yes; do
 	fi
 	for kind in SYN ACK; do
 		what="$kind flood, ${seconds} s, NOTRACK $notrack"
-		case $kind in SYN) reply=syn_ack_sent ack= ;; ACK) reply=zero_window_ack_sent ack=--ack ;; esac
+		# ACKs carry a byte of data: an ACK without data is answered only
+		# from a client of ours (no reply is answered), which a flood is not.
+		case $kind in SYN) reply=syn_ack_sent ack= ;; ACK) reply=zero_window_ack_sent ack="--ack --data 1" ;; esac
 		settle_memory
 		ct0=$(conntrack_count) rule0=$(rule_packets)
 		slab0=$(meminfo SUnreclaim) objs0=$(slab_objects)

@@ -73,7 +73,9 @@ pub fn run(
         .limit
         .map(|limit| ReplyCapture::open(src_mac, family, limit))
         .transpose()?;
-    let cpu_before = cpu_ticks();
+    // SAFETY: sched_getcpu() has no preconditions.
+    let cpu = usize::try_from(unsafe { libc::sched_getcpu() }).ok();
+    let cpu_before = cpu.and_then(cpu_ticks);
     // The kernel stamps the replies with this clock.
     let start_clock = SystemTime::now();
     let start = Instant::now();
@@ -132,12 +134,18 @@ pub fn run(
     );
     // The work a segment causes (the target, its reply) runs in softirq on
     // the sending CPU: how busy that CPU was tells whether it all did.
-    if let (Some((cpu, busy0, all0)), Some((_, busy1, all1))) = (cpu_before, cpu_ticks()) {
-        println!(
-            "flood: cpu {cpu} busy {} of {} ticks",
-            busy1 - busy0,
-            all1 - all0
-        );
+    // The same CPU's line both times (the thread may have moved), and no
+    // figure when a counter went back (idle time is an estimate on tickless
+    // kernels).
+    if let (Some(cpu), Some((busy0, all0))) = (cpu, cpu_before) {
+        let spent = cpu_ticks(cpu)
+            .and_then(|(busy1, all1)| Some((busy1.checked_sub(busy0)?, all1.checked_sub(all0)?)));
+        match spent {
+            Some((busy, all)) if busy <= all => {
+                println!("flood: cpu {cpu} busy {busy} of {all} ticks")
+            }
+            _ => println!("flood: cpu {cpu} busy: no figure (its /proc/stat counters went back)"),
+        }
     }
     if let Some(mut capture) = capture {
         capture.wait_until_quiet()?;
@@ -438,11 +446,9 @@ fn iface_with_mac(mac: [u8; 6]) -> io::Result<String> {
     ))
 }
 
-/// The CPU this thread runs on, and its busy and total time so far in
-/// USER_HZ ticks (from /proc/stat); meaningful when pinned (taskset).
-fn cpu_ticks() -> Option<(usize, u64, u64)> {
-    // SAFETY: sched_getcpu() has no preconditions.
-    let cpu = usize::try_from(unsafe { libc::sched_getcpu() }).ok()?;
+/// CPU `cpu`'s busy and total time so far in USER_HZ ticks (from
+/// /proc/stat); meaningful for the sender when it is pinned (taskset).
+fn cpu_ticks(cpu: usize) -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let name = format!("cpu{cpu}");
     let line = stat
@@ -456,7 +462,7 @@ fn cpu_ticks() -> Option<(usize, u64, u64)> {
     let all: u64 = ticks.iter().take(8).sum();
     // idle and iowait are the 4th and 5th fields.
     let idle = ticks.get(3)? + ticks.get(4)?;
-    Some((cpu, all - idle, all))
+    Some((all.checked_sub(idle)?, all))
 }
 
 #[cfg(test)]
