@@ -60,6 +60,18 @@ static void tarpit_ct_attach(struct sk_buff *nskb, const struct sk_buff *oldskb)
 }
 
 /*
+ * After a RST, the incoming packet's connection (if tracked) is closing, as
+ * nf_send_reset() marks it: conntrack never sees the RST itself, which
+ * carries the connection attached, and would keep the entry ESTABLISHED
+ * for days.
+ */
+static void tarpit_ct_closing(const struct sk_buff *oldskb, bool closing)
+{
+	if (closing)
+		nf_ct_set_closing(skb_nfct(oldskb));
+}
+
+/*
  * A fresh skb holding the reply @hdr (@len bytes, of which @nhlen network
  * header), to go back the way @oldskb came; NULL without a route or memory.
  * Fresh rather than a copy of the incoming skb: no payload to copy.
@@ -90,7 +102,7 @@ static struct sk_buff *tarpit_new_reply(struct sk_buff *oldskb, const void *hdr,
 /* Modelled on nf_send_reset() (net/ipv4/netfilter/nf_reject_ipv4.c). */
 enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb,
 					 const void *hdr, unsigned int len, u8 ttl,
-					 unsigned int hook)
+					 unsigned int hook, bool closing)
 {
 	struct sk_buff *nskb;
 	struct iphdr *niph;
@@ -127,6 +139,7 @@ enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb
 		goto drop;
 
 	tarpit_ct_attach(nskb, oldskb);
+	tarpit_ct_closing(oldskb, closing);
 	/* Through LOCAL_OUT and POSTROUTING, so OUTPUT rules see it. */
 	return ip_local_out(net, nskb->sk, nskb) < 0 ? TARPIT_SEND_FAILED : TARPIT_SENT;
 
@@ -141,7 +154,8 @@ drop:
  * multicast sources before a reply is built.
  */
 enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb,
-					 const void *hdr, unsigned int len, u8 hop_limit)
+					 const void *hdr, unsigned int len, u8 hop_limit,
+					 bool closing)
 {
 	struct sk_buff *nskb;
 
@@ -159,6 +173,7 @@ enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb
 	ipv6_hdr(nskb)->hop_limit = hop_limit ? hop_limit : ip6_dst_hoplimit(skb_dst(nskb));
 
 	tarpit_ct_attach(nskb, oldskb);
+	tarpit_ct_closing(oldskb, closing);
 	return ip6_local_out(net, nskb->sk, nskb) < 0 ? TARPIT_SEND_FAILED : TARPIT_SENT;
 
 drop:

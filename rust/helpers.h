@@ -62,12 +62,13 @@ enum tarpit_send_result {
  * filled in) to @oldskb's sender: a fresh skb, routed, through LOCAL_OUT.
  * @ttl 0 takes the route's hop limit. @hook is the netfilter hook @oldskb
  * is in (NF_INET_LOCAL_IN: the reply's source is a local address).
+ * @closing (the reply is a RST) marks @oldskb's tracked connection closing.
  */
 enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb, const void *hdr,
-		     unsigned int len, u8 ttl, unsigned int hook);
+		     unsigned int len, u8 ttl, unsigned int hook, bool closing);
 
 /* The same for IPv6 (@hdr: IPv6 and TCP header); @hop_limit 0 likewise. */
 enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb, const void *hdr,
-		     unsigned int len, u8 hop_limit);
+		     unsigned int len, u8 hop_limit, bool closing);
 
 #endif /* TARPIT_HELPERS_H */

@@ -99,7 +99,8 @@ impl SkBuff {
 
     /// Sends `reply` (a whole IPv4 or IPv6 packet, per `family`) back to this
     /// packet's sender in `net`, from netfilter hook `hook`, with TTL or hop
-    /// limit `ttl` (0: the route's).
+    /// limit `ttl` (0: the route's); `closing` (the reply is a RST) marks
+    /// this packet's tracked connection closing.
     pub(crate) fn send_reply(
         &self,
         family: Family,
@@ -107,6 +108,7 @@ impl SkBuff {
         hook: u32,
         reply: &[u8],
         ttl: u8,
+        closing: bool,
     ) -> core::result::Result<(), NotSent> {
         let len = u32::try_from(reply.len()).map_err(|_| NotSent::Failed)?;
         let skb = self.as_raw();
@@ -115,9 +117,13 @@ impl SkBuff {
             // SAFETY: the skb is valid (type invariant), `net` is the
             // namespace netfilter passed with it, and `reply` is readable for
             // `len` bytes (the helper copies it before returning).
-            Family::Ipv4 => unsafe { bindings::tarpit_send_ipv4(net, skb, data, len, ttl, hook) },
+            Family::Ipv4 => unsafe {
+                bindings::tarpit_send_ipv4(net, skb, data, len, ttl, hook, closing)
+            },
             // SAFETY: as for IPv4 just above.
-            Family::Ipv6 => unsafe { bindings::tarpit_send_ipv6(net, skb, data, len, ttl) },
+            Family::Ipv6 => unsafe {
+                bindings::tarpit_send_ipv6(net, skb, data, len, ttl, closing)
+            },
         };
         match result {
             bindings::TARPIT_SENT => Ok(()),

@@ -7,7 +7,7 @@
 use crate::{
     bindings,
     logic::{
-        decision::{decide, Entropy, Mode, Reply, Segment},
+        decision::{decide, Entropy, Flags, Mode, Reply, Segment},
         packet::{self, Ipv4Segment, Ipv6Segment, NoReply},
         siphash,
     },
@@ -129,6 +129,7 @@ fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silen
     } else {
         0
     };
+    let closing = reply.flags.has(Flags::RST);
     let sent = match &incoming {
         Incoming::V4(s) => skb.send_reply(
             family,
@@ -136,6 +137,7 @@ fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silen
             par.hook(),
             &packet::build_ipv4_reply(s, &reply, ttl),
             ttl,
+            closing,
         ),
         Incoming::V6(s) => skb.send_reply(
             family,
@@ -143,6 +145,7 @@ fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silen
             par.hook(),
             &packet::build_ipv6_reply(s, &reply, ttl),
             ttl,
+            closing,
         ),
     };
     sent.map(|()| reply).map_err(|e| match e {

@@ -60,6 +60,8 @@ impl Flags {
     pub const URG: Flags = Flags(0x20);
     /// SYN and ACK together.
     pub const SYN_ACK: Flags = Flags(0x12);
+    /// RST and ACK together.
+    pub const RST_ACK: Flags = Flags(0x14);
 
     /// Whether every flag of `other` is set.
     pub const fn has(self, other: Flags) -> bool {
@@ -129,7 +131,7 @@ pub fn decide(mode: Mode, seg: &Segment, entropy: &mut impl Entropy) -> Option<R
         // RFC 9293: a RST is never sent in response to a RST (xtables-addons
         // does; two such hosts could keep answering each other).
         Mode::Reset if seg.flags.has(Flags::RST) => None,
-        Mode::Reset => Some(reset(seg)),
+        Mode::Reset => Some(rst_for(seg)),
     }
 }
 
@@ -216,15 +218,6 @@ fn honeypot_window(peer: u16, random: u8) -> u16 {
     // Only the low four bits of noise are used.
     let noise = u16::from(random & 0x0f);
     peer.saturating_sub(noise).max(1)
-}
-
-fn reset(seg: &Segment) -> Reply {
-    Reply {
-        seq: seg.ack_seq,
-        ack_seq: 0,
-        flags: Flags::RST,
-        window: 0,
-    }
 }
 
 /// Every mode, for checks over all of them.
@@ -338,10 +331,30 @@ fn answers_die_out(seg: &Segment, may_know_key: bool) -> Result<(), Echo> {
     Ok(())
 }
 
-/// A RST that the peer accepts for an established connection: its sequence
-/// number is what the peer expects next (RFC 9293, 3.10.7.4).
+/// A RST that the peer accepts (RFC 9293, 3.5.2 and 3.10.7), as REJECT's
+/// tcp-reset builds it. To a segment with ACK: seq = its ack (what the peer
+/// expects next), no ACK flag. To one without (a SYN, a FIN alone): RST|ACK
+/// with seq 0 acknowledging all the segment occupies (its data, plus one
+/// for SYN and for FIN), without which a client in SYN-SENT ignores it.
 fn rst_for(seg: &Segment) -> Reply {
-    reset(seg)
+    if seg.flags.has(Flags::ACK) {
+        return Reply {
+            seq: seg.ack_seq,
+            ack_seq: 0,
+            flags: Flags::RST,
+            window: 0,
+        };
+    }
+    let occupied = seg
+        .payload_len
+        .wrapping_add(u32::from(seg.flags.has(Flags::SYN)))
+        .wrapping_add(u32::from(seg.flags.has(Flags::FIN)));
+    Reply {
+        seq: 0,
+        ack_seq: seg.seq.wrapping_add(occupied),
+        flags: Flags::RST_ACK,
+        window: 0,
+    }
 }
 
 #[cfg(test)]
@@ -388,6 +401,7 @@ mod tests {
         assert_eq!(Flags::ACK, Flags(ACK));
         assert_eq!(Flags::URG, Flags(URG));
         assert_eq!(Flags::SYN_ACK, Flags(SYN | ACK));
+        assert_eq!(Flags::RST_ACK, Flags(RST | ACK));
     }
 
     #[test]
@@ -451,6 +465,8 @@ mod tests {
         Isn,
         /// A, the incoming acknowledgment number.
         A,
+        /// 0: a RST|ACK (REJECT's tcp-reset to a segment without ACK).
+        Zero,
     }
 
     /// What a reply acknowledges.
@@ -464,6 +480,9 @@ mod tests {
         SPlusPOver100,
         /// 0: a RST carries no ACK flag.
         NoAck,
+        /// S+P, plus 1 for SYN and 1 for FIN (mod 2^32): all the segment
+        /// occupies of the sequence space (RFC 9293, 3.4).
+        Occupied,
     }
 
     /// A reply's window.
@@ -549,7 +568,7 @@ mod tests {
             // SYN, ACK, FIN, RST => reply
             (N, N, N, N) => None,                               // neither SYN nor ACK
             (N, N, N, Y) => None,                               // RST
-            (N, N, Y, N) => Some((RST, A, NoAck, W0)),          // FIN
+            (N, N, Y, N) => Some((RST | ACK, Zero, Occupied, W0)),// FIN, no ACK
             (N, N, Y, Y) => None,                               // RST
             (N, Y, N, N) if data => Some((ACK, A, SPlusPOver100, FromW)),// ACK, data
             (N, Y, N, N) => None,                               // ACK, no data
@@ -558,7 +577,7 @@ mod tests {
             (N, Y, Y, Y) => None,                               // RST
             (Y, N, N, N) => Some((SYN | ACK, Isn, SPlus1, FromW)),// SYN
             (Y, N, N, Y) => None,                               // RST
-            (Y, N, Y, N) => Some((RST, A, NoAck, W0)),          // FIN
+            (Y, N, Y, N) => Some((RST | ACK, Zero, Occupied, W0)),// FIN, no ACK
             (Y, N, Y, Y) => None,                               // RST
             (Y, Y, N, N) => Some((RST, A, NoAck, W0)),          // SYN/ACK
             (Y, Y, N, Y) => None,                               // RST
@@ -568,23 +587,24 @@ mod tests {
     }
 
     /// "Reset mode" of the reference, except that a RST gets nothing (RFC
-    /// 9293; xtables-addons answers it).
+    /// 9293; xtables-addons answers it), and a segment without ACK gets a
+    /// RST|ACK that a connecting client accepts (README: "--reset").
     #[rustfmt::skip]
     fn reset_row(syn_ack_fin_rst: (bool, bool, bool, bool), _: AckKind) -> Row {
         use {AckOf::*, SeqFrom::*, Win::*};
         match syn_ack_fin_rst {
             // SYN, ACK, FIN, RST => reply
-            (N, N, N, N) => Some((RST, A, NoAck, W0)),
+            (N, N, N, N) => Some((RST | ACK, Zero, Occupied, W0)),
             (N, N, N, Y) => None,
-            (N, N, Y, N) => Some((RST, A, NoAck, W0)),
+            (N, N, Y, N) => Some((RST | ACK, Zero, Occupied, W0)),
             (N, N, Y, Y) => None,
             (N, Y, N, N) => Some((RST, A, NoAck, W0)),
             (N, Y, N, Y) => None,
             (N, Y, Y, N) => Some((RST, A, NoAck, W0)),
             (N, Y, Y, Y) => None,
-            (Y, N, N, N) => Some((RST, A, NoAck, W0)),
+            (Y, N, N, N) => Some((RST | ACK, Zero, Occupied, W0)),
             (Y, N, N, Y) => None,
-            (Y, N, Y, N) => Some((RST, A, NoAck, W0)),
+            (Y, N, Y, N) => Some((RST | ACK, Zero, Occupied, W0)),
             (Y, N, Y, Y) => None,
             (Y, Y, N, N) => Some((RST, A, NoAck, W0)),
             (Y, Y, N, Y) => None,
@@ -616,6 +636,7 @@ mod tests {
             seq: match seq {
                 SeqFrom::Isn => isn,
                 SeqFrom::A => seg.ack_seq,
+                SeqFrom::Zero => 0,
             },
             ack_seq: match ack {
                 AckOf::SPlus1 => s.wrapping_add(1),
@@ -623,6 +644,10 @@ mod tests {
                 AckOf::SPlusPOver100 if p > 100 => s.wrapping_add(p),
                 AckOf::SPlusPOver100 => s,
                 AckOf::NoAck => 0,
+                AckOf::Occupied => s
+                    .wrapping_add(p)
+                    .wrapping_add(u32::from(seg.flags.0 & SYN != 0))
+                    .wrapping_add(u32::from(seg.flags.0 & FIN != 0)),
             },
             flags: Flags(flags),
             window: match win {

@@ -44,8 +44,20 @@ for name, flags in {"RST": RST, "RST|ACK": RST | ACK, "no flags": 0, "PSH": PSH}
     r = p.send(sport, HONEYPOT, flags, seq=S, ack=A)
     check(r == [], f"honeypot: {name} gets no reply", show(r))
 
-# Reset: a RST for everything but a RST.
-for name, flags in {"SYN": SYN, "ACK": ACK, "PSH|ACK": PSH | ACK, "FIN|ACK": FIN | ACK,
+# Reset: a RST for everything but a RST; to a segment without ACK, a
+# RST|ACK acknowledging all it occupies (REJECT's tcp-reset), which a
+# connecting client accepts.
+for name, flags, payload, occupied in [("SYN", SYN, b"", 1), ("FIN", FIN, b"", 1),
+                                       ("SYN with 10 bytes", SYN, b"x" * 10, 11),
+                                       ("no flags, 3 bytes", 0, b"abc", 3)]:
+    r = p.send(sport + 2, RESET, flags, seq=S, ack=A, payload=payload)
+    check(one(r, RST | ACK) and r[0]["seq"] == 0 and r[0]["ack"] == (S + occupied) % 2**32
+          and r[0]["window"] == 0,
+          f"reset: {name} gets a RST|ACK with seq 0, ack = seq + {occupied}, window 0", show(r))
+r = p.send(sport + 2, HONEYPOT, FIN, seq=S, ack=A)
+check(one(r, RST | ACK) and r[0]["seq"] == 0 and r[0]["ack"] == (S + 1) % 2**32,
+      "honeypot: a FIN without ACK gets a RST|ACK acknowledging it", show(r))
+for name, flags in {"ACK": ACK, "PSH|ACK": PSH | ACK, "FIN|ACK": FIN | ACK,
                     "SYN|ACK": SYN | ACK}.items():
     r = p.send(sport + 1, RESET, flags, seq=S, ack=A, payload=b"x" if flags & PSH else b"")
     check(one(r, RST) and r[0]["seq"] == A and r[0]["window"] == 0,
