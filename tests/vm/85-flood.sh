@@ -74,10 +74,22 @@ for notrack in no yes; do
 		# (of any size) per segment would add, counted exactly; and half of
 		# 16 leaked bytes a segment, over slab pages that come and go (up to
 		# 256 kB, measured: -92 to +196 kB), which only a long flood exceeds.
+		objs_limit=$((matched / 2 + 1)) kb_limit=$((matched * 16 / 2 / 1024 + 256))
+		# Over a bound, read again (up to 3 times, 5 s apart): a leak stays,
+		# work in flight goes (measured on the debug kernel: +1,989 objects
+		# in an idle 3 s, 985 of them kmemleak's, and in CI +2,049 objects
+		# after a flood, gone 10 s later).
+		for again in 1 2 3; do
+			((objs1 - objs0 < objs_limit && slab1 - slab0 < kb_limit)) && break
+			echo "$what: +$((objs1 - objs0)) objects, +$((slab1 - slab0)) kB: reading again in 5 s"
+			sleep 5
+			settle_memory
+			slab1=$(meminfo SUnreclaim) objs1=$(slab_objects)
+		done
 		memory_flat "$what: no object per segment stays allocated (slab objects, for $matched segments)" \
-			$((objs1 - objs0)) $((matched / 2 + 1))
+			$((objs1 - objs0)) "$objs_limit"
 		memory_flat "$what: no 16 bytes per segment stay allocated (unreclaimable slab kB, for $matched segments)" \
-			$((slab1 - slab0)) $((matched * 16 / 2 / 1024 + 256))
+			$((slab1 - slab0)) "$kb_limit"
 	done
 done
 finish
