@@ -17,8 +17,11 @@
 #include <net/route.h>
 #include "helpers.h"
 
-/* Local traffic comes over loopback; anything else with one of our own
- * addresses as its source was spoofed. */
+/*
+ * Local traffic comes over loopback; anything else with one of our own
+ * addresses as its source was spoofed. (In a VRF, local traffic comes
+ * with the VRF device instead, and is refused: a known limit.)
+ */
 static bool tarpit_from_loopback(const struct sk_buff *oldskb)
 {
 	return oldskb->dev && (oldskb->dev->flags & IFF_LOOPBACK);
@@ -165,7 +168,8 @@ enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb
 		return TARPIT_SEND_FAILED;
 	if (ip6_route_me_harder(net, NULL, nskb))
 		goto drop;
-	if ((dst_rt6_info(skb_dst(nskb))->rt6i_flags & RTF_LOCAL) &&
+	/* Our anycast addresses (a router's subnet-router anycast) too. */
+	if ((dst_rt6_info(skb_dst(nskb))->rt6i_flags & (RTF_LOCAL | RTF_ANYCAST)) &&
 	    !tarpit_from_loopback(oldskb)) {
 		kfree_skb(nskb);
 		return TARPIT_SEND_OWN_ADDRESS;

@@ -287,17 +287,21 @@ pub struct Echo {
 /// receiver's ISN key may draw one more reply, answered in turn by nothing
 /// or by such a RST.
 pub fn echo(reply: &Reply) -> Result<(), Echo> {
-    answers_die_out(&as_segment(reply), true)
+    answers_die_out(&as_segment(reply), true, &decide)
 }
 
-fn answers_die_out(seg: &Segment, may_know_key: bool) -> Result<(), Echo> {
+/// The answer a rule of some mode gives a segment: [`decide`], or (in the
+/// tests) a broken policy that `echo` must catch.
+type Policy = dyn Fn(Mode, &Segment, &mut Receiver) -> Option<Reply>;
+
+fn answers_die_out(seg: &Segment, may_know_key: bool, policy: &Policy) -> Result<(), Echo> {
     for by in MODES {
         for key_known in [false, true] {
             // The window noise does not decide whether there is a reply,
             // so both of its extremes are enough.
             for random in [0, 0xff] {
                 let mut receiver = Receiver::new(seg, key_known, random);
-                let Some(answer) = decide(by, seg, &mut receiver) else {
+                let Some(answer) = policy(by, seg, &mut receiver) else {
                     continue;
                 };
                 let echo = Echo {
@@ -310,7 +314,7 @@ fn answers_die_out(seg: &Segment, may_know_key: bool) -> Result<(), Echo> {
                 if answer.flags.has(Flags::RST) {
                     for then_by in MODES {
                         let mut anyone = Receiver::new(&back, true, random);
-                        if let Some(then) = decide(then_by, &back, &mut anyone) {
+                        if let Some(then) = policy(then_by, &back, &mut anyone) {
                             return Err(Echo {
                                 then: Some((then_by, then)),
                                 ..echo
@@ -319,7 +323,7 @@ fn answers_die_out(seg: &Segment, may_know_key: bool) -> Result<(), Echo> {
                     }
                 } else if !(key_known && may_know_key) {
                     return Err(echo);
-                } else if let Err(inner) = answers_die_out(&back, false) {
+                } else if let Err(inner) = answers_die_out(&back, false, policy) {
                     return Err(Echo {
                         then: Some((inner.by, inner.answer)),
                         ..echo
@@ -857,6 +861,32 @@ mod tests {
             window: 1,
         };
         assert_eq!(super::echo(&open), Ok(()));
+    }
+
+    /// `echo` also catches an answer to the one reply a key holder may
+    /// draw: here a tarpit that answers zero-window ACKs (as every tarpit
+    /// did before), whose zero-window ACK to a honeypot's ACK it would
+    /// answer again.
+    #[test]
+    fn echo_finds_an_answer_to_a_keyed_answer() {
+        let broken = |mode: Mode, seg: &Segment, receiver: &mut Receiver| {
+            let mut open = *seg;
+            open.window = open.window.max(1);
+            decide(mode, &open, receiver)
+        };
+        let honeypot_ack = Reply {
+            seq: 7,
+            ack_seq: 1000,
+            flags: Flags::ACK,
+            window: 29200,
+        };
+        let echo = answers_die_out(&as_segment(&honeypot_ack), true, &broken).unwrap_err();
+        assert_eq!((echo.by, echo.key_known), (Mode::Tarpit, true));
+        assert_eq!(echo.answer.window, 0);
+        let (then_by, then) = echo.then.expect("the answer is answered again");
+        assert_eq!((then_by, then.flags), (Mode::Tarpit, Flags::ACK));
+        // The real policy lets it die out.
+        assert_eq!(super::echo(&honeypot_ack), Ok(()));
     }
 
     #[test]
