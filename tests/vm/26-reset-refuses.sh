@@ -50,19 +50,22 @@ done
 # more segment of the connection, counted by mangle rules that read the
 # entry's remaining lifetime (--ctexpire), tells which. Window checks off,
 # so that that segment's numbers need not be the connection's.
-in_srv iptables-legacy -A INPUT -m conntrack --ctstate INVALID -j DROP
 in_srv sysctl -qw net.netfilter.nf_conntrack_tcp_be_liberal=1
-in_srv iptables-legacy -t mangle -A PREROUTING -p tcp --dport 8000 -m conntrack --ctexpire 0:60
-in_srv iptables-legacy -t mangle -A PREROUTING -p tcp --dport 8000 -m conntrack --ctexpire 61:4294967295
-in_srv python3 -m http.server -b "$SRV4" 8000 >/dev/null 2>&1 &
-wait_listen "$SRV" 8000 || fail "the real server listens"
-# expiring RULE: packets the mangle rule RULE (1: <= 60 s left, 2: more) matched.
-expiring() { in_srv iptables-legacy -t mangle -L PREROUTING "$1" -v -x -n | awk '{ print $1 }'; }
-in_cli python3 - "$CLI4" "$SRV4" <<'PY' &
+for ipt in iptables ip6tables; do
+	cli=$CLI4 srv=$SRV4 port=8000
+	[ $ipt = ip6tables ] && cli=fd00::1 srv=fd00::2 port=8006
+	in_srv "$ipt-legacy" -A INPUT -m conntrack --ctstate INVALID -j DROP
+	in_srv "$ipt-legacy" -t mangle -A PREROUTING -p tcp --dport $port -m conntrack --ctexpire 0:60
+	in_srv "$ipt-legacy" -t mangle -A PREROUTING -p tcp --dport $port -m conntrack --ctexpire 61:4294967295
+	in_srv python3 -m http.server -b "$srv" $port >/dev/null 2>&1 &
+	wait_listen "$SRV" $port || fail "$ipt: the real server listens"
+	# expiring RULE: packets the mangle rule RULE (1: <= 60 s left, 2: more) matched.
+	expiring() { in_srv "$ipt-legacy" -t mangle -L PREROUTING "$1" -v -x -n | awk '{ print $1 }'; }
+	in_cli python3 - "$cli" "$srv" $port <<'PY' &
 import socket, sys, time
 sys.path.insert(0, "tests/vm")
 from tcpprobe import ACK, Prober
-s = socket.create_connection((sys.argv[2], 8000), timeout=5)
+s = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=5)
 sport = s.getsockname()[1]
 time.sleep(3)            # the --reset rule goes in meanwhile
 try:
@@ -73,16 +76,17 @@ try:
 except OSError as e:
     print(f"client: {type(e).__name__}")
 # One more segment of the connection, after its RST.
-Prober(sys.argv[1], sys.argv[2]).send(sport, 8000, ACK, seq=1, ack=1)
+Prober(sys.argv[1], sys.argv[2]).send(sport, int(sys.argv[3]), ACK, seq=1, ack=1)
 PY
-client=$!
-sleep 1.5
-short0=$(expiring 1) long0=$(expiring 2)
-in_srv iptables-legacy -I INPUT -p tcp --dport 8000 -j TARPIT --reset
-wait "$client"
-short=$(($(expiring 1) - short0)) long=$(($(expiring 2) - long0))
-echo "segments of the connection from the rule on: $short on an entry expiring within 60 s, $long on a longer-lived one (the data segment the RST answers is one)"
-check "the connection was tracked before the rule ($long0 segments on a long-lived entry)" test "$long0" -gt 0
-check "after the --reset rule's RST, the entry is closing: the next segment finds it expiring within 60 s" \
-	test "$short" = 1
+	client=$!
+	sleep 1.5
+	short0=$(expiring 1) long0=$(expiring 2)
+	in_srv "$ipt-legacy" -I INPUT -p tcp --dport $port -j TARPIT --reset
+	wait "$client"
+	short=$(($(expiring 1) - short0)) long=$(($(expiring 2) - long0))
+	echo "$ipt: segments of the connection from the rule on: $short on an entry expiring within 60 s, $long on a longer-lived one (the data segment the RST answers is one)"
+	check "$ipt: the connection was tracked before the rule ($long0 segments on a long-lived entry)" test "$long0" -gt 0
+	check "$ipt: after the --reset rule's RST, the entry is closing: the next segment finds it expiring within 60 s" \
+		test "$short" = 1
+done
 finish
