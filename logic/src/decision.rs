@@ -677,6 +677,17 @@ mod tests {
         ])
     }
 
+    /// The segment (S, A, W, P) with flag byte `bits`.
+    fn with_flags(bits: u8, (s, a, w, p): (u32, u32, u16, u32)) -> Segment {
+        Segment {
+            seq: s,
+            ack_seq: a,
+            flags: Flags(bits),
+            window: w,
+            payload_len: p,
+        }
+    }
+
     /// `decide` for every flag byte, segment and entropy against `table`.
     fn check_every_flag_byte(mode: Mode, table: fn((bool, bool, bool, bool), AckKind) -> Row) {
         for bits in 0..=255u8 {
@@ -688,13 +699,7 @@ mod tests {
             );
             for (isn, random) in ENTROPY {
                 for (s, a, w, p) in segments(isn) {
-                    let seg = Segment {
-                        seq: s,
-                        ack_seq: a,
-                        flags: Flags(bits),
-                        window: w,
-                        payload_len: p,
-                    };
+                    let seg = with_flags(bits, (s, a, w, p));
                     let row = table(class, ack_kind(&seg, isn));
                     let got = decide(mode, &seg, &mut Fixed(isn, random));
                     assert_eq!(
@@ -764,13 +769,7 @@ mod tests {
             for bits in 0..=255u8 {
                 for (isn, random) in ENTROPY {
                     for (s, a, w, p) in segments(isn) {
-                        let seg = Segment {
-                            seq: s,
-                            ack_seq: a,
-                            flags: Flags(bits),
-                            window: w,
-                            payload_len: p,
-                        };
+                        let seg = with_flags(bits, (s, a, w, p));
                         if let Some(reply) = decide(mode, &seg, &mut Fixed(isn, random)) {
                             assert_eq!(echo(&reply), Ok(()), "{mode:?} {seg:?} -> {reply:?}");
                         }
@@ -792,13 +791,7 @@ mod tests {
                 for (isn, random) in ENTROPY {
                     for (s, a, w, p) in segments(isn) {
                         for key_known in [false, true] {
-                            let mut seg = Segment {
-                                seq: s,
-                                ack_seq: a,
-                                flags: Flags(bits),
-                                window: w,
-                                payload_len: p,
-                            };
+                            let mut seg = with_flags(bits, (s, a, w, p));
                             let mut replies = Vec::new();
                             let mut isn_of = [isn, isn ^ 0x5a5a_5a5a];
                             let modes = [first, second];
@@ -811,13 +804,7 @@ mod tests {
                                 };
                                 replies.push(reply);
                                 // What the next host receives.
-                                seg = Segment {
-                                    seq: reply.seq,
-                                    ack_seq: reply.ack_seq,
-                                    flags: reply.flags,
-                                    window: reply.window,
-                                    payload_len: 0,
-                                };
+                                seg = as_segment(&reply);
                                 if key_known {
                                     isn_of[1 - host] = reply.ack_seq.wrapping_sub(1);
                                 }
