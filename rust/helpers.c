@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 /*
  * The few things the Rust side cannot do through bindings: reading bit
  * fields and calling static inline functions of sk_buff, dst and the IPv4
@@ -15,6 +16,15 @@
 #include <net/ipv6.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/route.h>
+#include <net/l3mdev.h>
+#include <net/xfrm.h>
+#include <linux/etherdevice.h>
+#include <linux/if_bridge.h>
+#include <linux/if_vlan.h>
+#include <linux/security.h>
+#include <linux/netfilter_bridge.h>
+#include <linux/random.h>
+#include <linux/ratelimit.h>
 #include "helpers.h"
 
 /*
@@ -27,11 +37,45 @@ static bool tarpit_from_loopback(const struct sk_buff *oldskb)
 	return oldskb->dev && (oldskb->dev->flags & IFF_LOOPBACK);
 }
 
+/*
+ * A bridged frame (br_netfilter, bridge-nf-call-ip(6)tables=1) reaches
+ * FORWARD with a fake route that says nothing about its addresses and
+ * would route a reply by this host's own L3 tables (wrong interface and
+ * MAC, or no route at all on a bridge without addresses).
+ */
+static bool tarpit_bridged(const struct sk_buff *skb)
+{
+	const struct dst_entry *dst = skb_dst(skb);
+
+	return dst && (dst->flags & DST_FAKE_RTABLE);
+}
+
+/* The bridge a port belongs to (under RCU), or the port itself if none. */
+static struct net_device *tarpit_bridge_of(struct net_device *port)
+{
+	struct net_device *bridge = netdev_master_upper_dev_get_rcu(port);
+
+	return bridge ? bridge : port;
+}
+
 static bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb)
 {
 	const struct rtable *rt = skb_rtable(skb);
+	unsigned int type;
 
-	return rt && !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
+	if (!rt)
+		return false;
+	if (!tarpit_bridged(skb))
+		return !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
+	/*
+	 * The fake route of a bridged frame has no flags: ask the tables of
+	 * the bridge (skb->dev is the port the frame leaves by), whose VRF it
+	 * may be in; a subnet's broadcast is known where the host has an
+	 * address in it. The IPv4 hooks have the header in the linear part.
+	 */
+	type = inet_addr_type_dev_table(dev_net(skb->dev), tarpit_bridge_of(skb->dev),
+					ip_hdr(skb)->daddr);
+	return type != RTN_BROADCAST && type != RTN_MULTICAST;
 }
 
 void tarpit_skb_view(const struct sk_buff *skb, bool ipv4, unsigned int want, void *buf,
@@ -41,6 +85,27 @@ void tarpit_skb_view(const struct sk_buff *skb, bool ipv4, unsigned int want, vo
 	view->pkt_type = skb->pkt_type;
 	view->unicast_route = !ipv4 || tarpit_ipv4_route_is_unicast(skb);
 	view->head = skb_header_pointer(skb, 0, min(skb->len, want), buf);
+}
+
+bool tarpit_tcp_checksum_ok(struct sk_buff *skb, bool ipv4, unsigned int hook,
+			    unsigned int dataoff)
+{
+	/*
+	 * nf_ip(6)_checksum() take CHECKSUM_COMPLETE as verified outside
+	 * PRE_ROUTING and LOCAL_IN, but no such skb reaches FORWARD: routing
+	 * and bridging turn it into CHECKSUM_NONE first (skb_forward_csum()),
+	 * which is verified in software. CHECKSUM_PARTIAL (a sender on this
+	 * host, over veth or tun) has no sum yet: its data crossed no wire.
+	 */
+	if (ipv4)
+		return nf_ip_checksum(skb, hook, dataoff, IPPROTO_TCP) == 0;
+	return nf_ip6_checksum(skb, hook, dataoff, IPPROTO_TCP) == 0;
+}
+
+void tarpit_refuse_unknown_mode(unsigned int mode)
+{
+	pr_info_ratelimited("TARPIT: refusing a rule with unknown mode %u: known are 0 (--tarpit), 1 (--honeypot), 2 (--reset)\n",
+			    mode);
 }
 
 /*
@@ -76,23 +141,17 @@ static void tarpit_ct_closing(const struct sk_buff *oldskb, bool closing)
 
 /*
  * A fresh skb holding the reply @hdr (@len bytes, of which @nhlen network
- * header), to go back the way @oldskb came; NULL without a route or memory.
- * Fresh rather than a copy of the incoming skb: no payload to copy.
+ * header), to go back the way @oldskb came; NULL without memory. Fresh
+ * rather than a copy of the incoming skb: no payload to copy.
  */
-static struct sk_buff *tarpit_new_reply(struct sk_buff *oldskb, const void *hdr,
-					unsigned int len, unsigned int nhlen,
+static struct sk_buff *tarpit_new_reply(const void *hdr, unsigned int len, unsigned int nhlen,
 					__be16 protocol, u32 mark)
 {
 	struct sk_buff *nskb;
 
-	/* The routing that follows starts from the incoming packet's route. */
-	if (!skb_dst(oldskb))
-		return NULL;
 	nskb = alloc_skb(LL_MAX_HEADER + len, GFP_ATOMIC);
 	if (!nskb)
 		return NULL;
-	/* ip(6)_route_me_harder() expect a dst (and take its device). */
-	skb_dst_set_noref(nskb, skb_dst(oldskb));
 	nskb->mark = mark;
 	skb_reserve(nskb, LL_MAX_HEADER);
 	skb_reset_network_header(nskb);
@@ -100,6 +159,47 @@ static struct sk_buff *tarpit_new_reply(struct sk_buff *oldskb, const void *hdr,
 	skb_set_transport_header(nskb, nhlen);
 	nskb->protocol = protocol;
 	return nskb;
+}
+
+/*
+ * Sends the reply @nskb to the sender of the bridged frame @oldskb: back out
+ * of the bridge port it came in by, from the MAC address it was sent to, as
+ * nf_send_reset() sends its RSTs. The reply passes no netfilter hook (it is
+ * not routed). Not answered: a frame of a VLAN-filtering bridge or with a
+ * VLAN tag (the tag seen here is the egress port's, and the reply would
+ * lack the ingress one). @closing as for tarpit_send_ipv4().
+ */
+static enum tarpit_send_result tarpit_send_bridged(struct net *net, struct sk_buff *oldskb,
+						   struct sk_buff *nskb, bool closing)
+{
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	const struct ethhdr *oeth;
+	struct net_device *port;
+
+	if (!skb_mac_header_was_set(oldskb) || skb_mac_header_len(oldskb) != ETH_HLEN ||
+	    skb_vlan_tag_present(oldskb))
+		goto drop;
+	port = nf_bridge_get_physindev(oldskb, net);
+	if (!port || br_vlan_enabled(tarpit_bridge_of(port)))
+		goto drop;
+	oeth = eth_hdr(oldskb);
+	nskb->dev = port;
+	if (dev_hard_header(nskb, port, ntohs(nskb->protocol), oeth->h_source, oeth->h_dest,
+			    nskb->len) < 0)
+		goto drop;
+	tarpit_ct_attach(nskb, oldskb);
+	tarpit_ct_closing(oldskb, closing);
+	return net_xmit_eval(dev_queue_xmit(nskb)) ? TARPIT_SEND_FAILED : TARPIT_SENT;
+drop:
+#endif
+	kfree_skb(nskb);
+	return TARPIT_SEND_FAILED;
+}
+
+/* What ip(6)_local_out() returned: a qdisc's drop (NET_XMIT_DROP) is a failure too. */
+static enum tarpit_send_result tarpit_local_out_result(int err)
+{
+	return net_xmit_eval(err) ? TARPIT_SEND_FAILED : TARPIT_SENT;
 }
 
 /* Modelled on nf_send_reset() (net/ipv4/netfilter/nf_reject_ipv4.c). */
@@ -110,10 +210,21 @@ enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb
 	struct sk_buff *nskb;
 	struct iphdr *niph;
 
-	nskb = tarpit_new_reply(oldskb, hdr, len, sizeof(struct iphdr), htons(ETH_P_IP),
+	/* The routing that follows starts from the incoming packet's route. */
+	if (!skb_dst(oldskb))
+		return TARPIT_SEND_FAILED;
+	nskb = tarpit_new_reply(hdr, len, sizeof(struct iphdr), htons(ETH_P_IP),
 				IP4_REPLY_MARK(net, oldskb->mark));
 	if (!nskb)
 		return TARPIT_SEND_FAILED;
+	niph = ip_hdr(nskb);
+	if (tarpit_bridged(oldskb)) {
+		niph->ttl = ttl ? ttl : READ_ONCE(net->ipv4.sysctl_ip_default_ttl);
+		ip_send_check(niph);
+		return tarpit_send_bridged(net, oldskb, nskb, closing);
+	}
+	/* ip_route_me_harder() expects a dst (and takes its device). */
+	skb_dst_set_noref(nskb, skb_dst(oldskb));
 	/*
 	 * The source is the packet's destination: local in INPUT (whose
 	 * broadcast routes the target refused), so no lookup is needed to
@@ -133,7 +244,6 @@ enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb
 		kfree_skb(nskb);
 		return TARPIT_SEND_OWN_ADDRESS;
 	}
-	niph = ip_hdr(nskb);
 	niph->ttl = ttl ? ttl : ip4_dst_hoplimit(skb_dst(nskb));
 	/* ip_local_out() recomputes the header checksum after the TTL change. */
 
@@ -144,11 +254,50 @@ enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb
 	tarpit_ct_attach(nskb, oldskb);
 	tarpit_ct_closing(oldskb, closing);
 	/* Through LOCAL_OUT and POSTROUTING, so OUTPUT rules see it. */
-	return ip_local_out(net, nskb->sk, nskb) < 0 ? TARPIT_SEND_FAILED : TARPIT_SENT;
+	return tarpit_local_out_result(ip_local_out(net, nskb->sk, nskb));
 
 drop:
 	kfree_skb(nskb);
 	return TARPIT_SEND_FAILED;
+}
+
+/*
+ * Routes the IPv6 reply @nskb to @oldskb's sender as nf_send_reset6() does,
+ * by its own addresses, ports and mark, in the VRF of @oldskb's route. A
+ * link-scope peer (fe80::/10) is reached over the interface the segment
+ * came in by: ip6_route_me_harder() would take the device of the borrowed
+ * input route, which for a local address is loopback (or the VRF), where
+ * no fe80::/64 route is.
+ */
+static int tarpit_route_ipv6(struct net *net, struct sk_buff *nskb, const struct sk_buff *oldskb)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(nskb);
+	const struct tcphdr *th = tcp_hdr(nskb);
+	struct dst_entry *dst;
+	struct flowi6 fl6 = {
+		.flowi6_proto = IPPROTO_TCP,
+		.flowi6_mark = nskb->mark,
+		.saddr = ip6h->saddr,
+		.daddr = ip6h->daddr,
+		.fl6_sport = th->source,
+		.fl6_dport = th->dest,
+	};
+
+	if (rt6_need_strict(&fl6.daddr))
+		fl6.flowi6_oif = IP6CB(oldskb)->iif;
+	else
+		fl6.flowi6_l3mdev = l3mdev_master_ifindex(skb_dst_dev(oldskb));
+	security_skb_classify_flow(oldskb, flowi6_to_flowi_common(&fl6));
+	dst = ip6_route_output(net, NULL, &fl6);
+	if (dst->error) {
+		dst_release(dst);
+		return -EHOSTUNREACH;
+	}
+	dst = xfrm_lookup(net, dst, flowi6_to_flowi(&fl6), NULL, 0);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+	skb_dst_set(nskb, dst);
+	return 0;
 }
 
 /*
@@ -162,11 +311,18 @@ enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb
 {
 	struct sk_buff *nskb;
 
-	nskb = tarpit_new_reply(oldskb, hdr, len, sizeof(struct ipv6hdr), htons(ETH_P_IPV6),
+	if (!skb_dst(oldskb))
+		return TARPIT_SEND_FAILED;
+	nskb = tarpit_new_reply(hdr, len, sizeof(struct ipv6hdr), htons(ETH_P_IPV6),
 				IP6_REPLY_MARK(net, oldskb->mark));
 	if (!nskb)
 		return TARPIT_SEND_FAILED;
-	if (ip6_route_me_harder(net, NULL, nskb))
+	if (tarpit_bridged(oldskb)) {
+		ipv6_hdr(nskb)->hop_limit =
+			hop_limit ? hop_limit : READ_ONCE(net->ipv6.devconf_all->hop_limit);
+		return tarpit_send_bridged(net, oldskb, nskb, closing);
+	}
+	if (tarpit_route_ipv6(net, nskb, oldskb))
 		goto drop;
 	/* Our anycast addresses (a router's subnet-router anycast) too. */
 	if ((dst_rt6_info(skb_dst(nskb))->rt6i_flags & (RTF_LOCAL | RTF_ANYCAST)) &&
@@ -178,7 +334,7 @@ enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb
 
 	tarpit_ct_attach(nskb, oldskb);
 	tarpit_ct_closing(oldskb, closing);
-	return ip6_local_out(net, nskb->sk, nskb) < 0 ? TARPIT_SEND_FAILED : TARPIT_SENT;
+	return tarpit_local_out_result(ip6_local_out(net, nskb->sk, nskb));
 
 drop:
 	kfree_skb(nskb);

@@ -37,10 +37,26 @@ struct tarpit_skb_view {
 void tarpit_skb_view(const struct sk_buff *skb, bool ipv4, unsigned int want, void *buf,
 		     struct tarpit_skb_view *view);
 
+/*
+ * Whether the TCP checksum of @skb (IPv4 if @ipv4, else IPv6; TCP header at
+ * @dataoff), at netfilter hook @hook, is right (or was checked by the
+ * device, at the hooks where that holds). May change @skb's checksum state
+ * (ip_summed, csum), never its data.
+ */
+bool tarpit_tcp_checksum_ok(struct sk_buff *skb, bool ipv4, unsigned int hook,
+			    unsigned int dataoff);
+
+/* Logs, rate-limited, why a rule with @mode is refused. */
+void tarpit_refuse_unknown_mode(unsigned int mode);
+
 /* What tarpit_send_ipv4() and tarpit_send_ipv6() return. */
 enum tarpit_send_result {
 	TARPIT_SENT = 0,
-	/* No route or memory, or the output path refused the reply. */
+	/*
+	 * No route or memory, the output path or a qdisc dropped the reply,
+	 * or a bridged frame's port is gone or the frame is VLAN-tagged or
+	 * of a VLAN-filtering bridge.
+	 */
 	TARPIT_SEND_FAILED = 1,
 	/*
 	 * The reply's own route is broadcast or multicast: our peer's source

@@ -4,15 +4,19 @@
 
 use crate::bindings;
 use crate::logic::packet::{IPV4_TCP_LEN, IPV6_TCP_LEN};
-use crate::xtables::Family;
+use crate::xtables::{Family, Net};
 use kernel::types::Opaque;
 
 /// A `struct sk_buff` that a netfilter hook lends to a target.
 ///
+/// Methods that may change the skb take `&mut self`, so that no [`View`]
+/// into its data outlives such a change.
+///
 /// # Invariants
 ///
 /// The wrapped `sk_buff` is valid, and not freed, for as long as the
-/// reference to this `SkBuff` lives.
+/// reference to this `SkBuff` lives, and nothing else uses it meanwhile
+/// (netfilter runs one hook on a packet at a time).
 #[repr(transparent)]
 pub(crate) struct SkBuff(Opaque<bindings::sk_buff>);
 
@@ -21,13 +25,13 @@ impl SkBuff {
     ///
     /// # Safety
     ///
-    /// `ptr` must point to a valid `sk_buff` that stays valid, and is not
-    /// freed, for the lifetime `'a`.
-    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::sk_buff) -> &'a Self {
+    /// `ptr` must point to a valid `sk_buff` that stays valid, is not freed,
+    /// and is used by nothing else, for the lifetime `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::sk_buff) -> &'a mut Self {
         // SAFETY: `SkBuff` is a transparent wrapper of `sk_buff`, and the
-        // caller guarantees that `ptr` is valid for `'a`.
-        // INVARIANT: the caller guarantees validity for the reference's life.
-        unsafe { &*ptr.cast::<Self>() }
+        // caller guarantees that `ptr` is valid and unshared for `'a`.
+        // INVARIANT: the caller guarantees both for the reference's life.
+        unsafe { &mut *ptr.cast::<Self>() }
     }
 
     pub(crate) fn as_raw(&self) -> *mut bindings::sk_buff {
@@ -65,8 +69,8 @@ impl SkBuff {
         } else {
             // SAFETY: `head` points to min(len, want) initialised bytes,
             // either in `buf` (borrowed for 'a) or in the skb's linear data,
-            // which lives as long as the skb (borrowed for 'a) and which
-            // nothing writes while a target has the packet.
+            // which stays where it is and unchanged while the skb is
+            // borrowed shared for 'a (what changes an skb takes `&mut`).
             Some(unsafe { core::slice::from_raw_parts(raw.head.cast::<u8>(), len.min(want)) })
         };
         View {
@@ -77,24 +81,22 @@ impl SkBuff {
         }
     }
 
-    /// Whether the TCP checksum of this IPv4 packet, whose TCP header is at
-    /// `tcp_offset`, is valid (or was already checked by the device).
-    pub(crate) fn ipv4_tcp_checksum_ok(&self, hook: u32, tcp_offset: u32) -> bool {
-        // The protocol number (6) fits in a byte.
-        let tcp = bindings::IPPROTO_TCP as u8;
-        // SAFETY: the skb is valid (type invariant); nf_ip_checksum() reads
-        // only within it.
-        unsafe { bindings::nf_ip_checksum(self.as_raw(), hook, tcp_offset, tcp) == 0 }
-    }
-
-    /// Whether the TCP checksum of this IPv6 packet, whose TCP header is at
-    /// `tcp_offset`, is valid (or was already checked by the device).
-    pub(crate) fn ipv6_tcp_checksum_ok(&self, hook: u32, tcp_offset: u32) -> bool {
-        // The protocol number (6) fits in a byte.
-        let tcp = bindings::IPPROTO_TCP as u8;
-        // SAFETY: the skb is valid (type invariant); nf_ip6_checksum() reads
-        // only within it.
-        unsafe { bindings::nf_ip6_checksum(self.as_raw(), hook, tcp_offset, tcp) == 0 }
+    /// Whether the TCP checksum of this packet, whose TCP header is at
+    /// `tcp_offset`, at netfilter hook `hook`, is valid (or was checked by
+    /// the device where the kernel can trust that). May change the skb's
+    /// checksum state, hence `&mut self`.
+    pub(crate) fn tcp_checksum_ok(&mut self, family: Family, hook: u32, tcp_offset: u32) -> bool {
+        // SAFETY: the skb is valid and lent to us alone (type invariant);
+        // the helper changes only its checksum state, and no `View` into
+        // it is alive (`&mut self`).
+        unsafe {
+            bindings::tarpit_tcp_checksum_ok(
+                self.as_raw(),
+                family == Family::Ipv4,
+                hook,
+                tcp_offset,
+            )
+        }
     }
 
     /// Sends `reply` (a whole IPv4 or IPv6 packet, per `family`) back to this
@@ -104,7 +106,7 @@ impl SkBuff {
     pub(crate) fn send_reply(
         &self,
         family: Family,
-        net: *mut bindings::net,
+        net: &Net,
         hook: u32,
         reply: &[u8],
         ttl: u8,
@@ -112,11 +114,12 @@ impl SkBuff {
     ) -> core::result::Result<(), NotSent> {
         let len = u32::try_from(reply.len()).map_err(|_| NotSent::Failed)?;
         let skb = self.as_raw();
+        let net = net.as_raw();
         let data = reply.as_ptr().cast();
         let result = match family {
-            // SAFETY: the skb is valid (type invariant), `net` is the
-            // namespace netfilter passed with it, and `reply` is readable for
-            // `len` bytes (the helper copies it before returning).
+            // SAFETY: the skb is valid (type invariant), `net` is alive (its
+            // type invariant), and `reply` is readable for `len` bytes (the
+            // helper copies it before returning).
             Family::Ipv4 => unsafe {
                 bindings::tarpit_send_ipv4(net, skb, data, len, ttl, hook, closing)
             },

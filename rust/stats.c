@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per network namespace counters, in C because they are made of C's
+ * Per network namespace counters (and the key of the SYN/ACK numbers), in
+ * C because they are made of C's
  * per-net, per-CPU and seq_file machinery (net_generic, this_cpu_inc,
  * proc_create_net_single), which the kernel crate does not wrap. The
  * counters live and die with their namespace; incrementing one is a
@@ -8,6 +9,7 @@
  */
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
+#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -39,6 +41,15 @@ struct tarpit_counters {
 
 struct tarpit_net {
 	struct tarpit_counters __percpu *counters;
+	/*
+	 * Keys of the SYN/ACK numbers: slot 0 drawn with the namespace, slot
+	 * 1 once the RNG is ready if slot 0 was drawn before. Each is written
+	 * before it is published (isn_key_slot), never after.
+	 */
+	u64 isn_keys[2][2];
+	unsigned int isn_key_slot;
+	/* 1 while slot 0 was drawn before the RNG was ready. */
+	atomic_t isn_key_redraw;
 };
 
 static unsigned int tarpit_net_id __read_mostly;
@@ -63,6 +74,10 @@ static int __net_init tarpit_net_init(struct net *net)
 {
 	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
 
+	/* Before the RNG is ready, drawn again later (tarpit_isn_key()). */
+	atomic_set(&tn->isn_key_redraw, !rng_is_initialized());
+	get_random_bytes(tn->isn_keys[0], sizeof(tn->isn_keys[0]));
+	tn->isn_key_slot = 0;
 	tn->counters = alloc_percpu(struct tarpit_counters);
 	if (!tn->counters)
 		return -ENOMEM;
@@ -98,6 +113,23 @@ int tarpit_stats_register(void)
 void tarpit_stats_unregister(void)
 {
 	unregister_pernet_subsys(&tarpit_net_ops);
+}
+
+void tarpit_isn_key(struct net *net, u64 key[2])
+{
+	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
+
+	unsigned int slot;
+
+	/* One CPU draws slot 1; the others use slot 0 until it is published. */
+	if (unlikely(atomic_read(&tn->isn_key_redraw)) && rng_is_initialized() &&
+	    atomic_cmpxchg(&tn->isn_key_redraw, 1, 0) == 1) {
+		get_random_bytes(tn->isn_keys[1], sizeof(tn->isn_keys[1]));
+		smp_store_release(&tn->isn_key_slot, 1);
+	}
+	slot = smp_load_acquire(&tn->isn_key_slot);
+	key[0] = tn->isn_keys[slot][0];
+	key[1] = tn->isn_keys[slot][1];
 }
 
 void tarpit_stats_count(struct net *net, enum tarpit_counter outcome)

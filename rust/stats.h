@@ -28,7 +28,7 @@ enum tarpit_counter {
 	TARPIT_NO_REPLY_NOT_TCP,
 	TARPIT_NO_REPLY_BAD_DATA_OFFSET,
 	TARPIT_NO_REPLY_BAD_CHECKSUM,
-	TARPIT_NO_REPLY_ROUTE_FAILED,	/* the reply could not be routed or sent */
+	TARPIT_NO_REPLY_ROUTE_FAILED,	/* no route or memory, or dropped on output */
 	TARPIT_NO_REPLY_OWN_ADDRESS,	/* the reply would come back to this host */
 	TARPIT_NR_COUNTERS,
 };
@@ -38,5 +38,14 @@ void tarpit_stats_unregister(void);
 
 /* Counts one packet in @net, with its @outcome. Any context. */
 void tarpit_stats_count(struct net *net, enum tarpit_counter outcome);
+
+/*
+ * Copies @net's key of the SYN/ACK sequence numbers to @key. Each
+ * namespace draws its own when created, and draws it again, once, the
+ * first time it is asked after the RNG became ready (a namespace made from
+ * an initramfs before that would otherwise keep a guessable key). Any
+ * context.
+ */
+void tarpit_isn_key(struct net *net, u64 key[2]);
 
 #endif /* TARPIT_STATS_H */

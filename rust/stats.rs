@@ -1,41 +1,78 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Per network namespace statistics: `/proc/net/xt_TARPIT` in each
-//! namespace (the counters themselves are in `stats.c`).
+//! Per network namespace state: the statistics in `/proc/net/xt_TARPIT`
+//! and the key of the SYN/ACK numbers (both kept in `stats.c`).
 
 use crate::{
     bindings,
     logic::{
         decision::{Flags, Reply},
         packet::NoReply,
+        siphash,
     },
     tarpit::Silence,
+    xtables::Net,
 };
+use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::{error::to_result, prelude::*};
 
-/// The per-namespace counters, registered with the kernel's per-network
-/// state; dropping it removes them from every namespace.
+/// Where the one `pernet_operations` stands: it can be registered once at a
+/// time, and the state exists in every namespace only while it is.
+static STATE: AtomicU8 = AtomicU8::new(FREE);
+/// No [`Registration`] exists.
+const FREE: u8 = 0;
+/// A [`Registration`] is being made or dropped: the state may be missing.
+const CLAIMED: u8 = 1;
+/// Registered: every namespace has the state.
+const READY: u8 = 2;
+
+/// The per-namespace state, registered with the kernel's per-network
+/// state; dropping it removes it from every namespace.
 ///
 /// # Invariants
 ///
-/// `tarpit_stats_register()` succeeded, and `Drop` undoes it once.
+/// `tarpit_stats_register()` succeeded and [`STATE`] is [`READY`]; `Drop`
+/// undoes both once. At most one `Registration` exists.
 pub(crate) struct Registration(());
 
 impl Registration {
+    /// Registers the per-namespace state; `EBUSY` while another
+    /// `Registration` exists.
     pub(crate) fn new() -> Result<Self> {
-        // SAFETY: registering the module's static pernet operations; they
-        // are unregistered in `Drop`, before the module goes away.
-        to_result(unsafe { bindings::tarpit_stats_register() })?;
-        // INVARIANT: registered just above.
+        if STATE
+            .compare_exchange(FREE, CLAIMED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return Err(EBUSY);
+        }
+        // SAFETY: registering the module's static pernet operations, which
+        // no other `Registration` has registered (the state just claimed);
+        // they are unregistered in `Drop`, before the module goes away.
+        if let Err(e) = to_result(unsafe { bindings::tarpit_stats_register() }) {
+            STATE.store(FREE, Ordering::Release);
+            return Err(e);
+        }
+        // INVARIANT: registered just above, then published.
+        STATE.store(READY, Ordering::Release);
         Ok(Registration(()))
     }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        STATE.store(CLAIMED, Ordering::Release);
         // SAFETY: registered (type invariant), unregistered only here.
         unsafe { bindings::tarpit_stats_unregister() };
+        STATE.store(FREE, Ordering::Release);
     }
+}
+
+/// Whether every namespace has the per-namespace state. Only the module's
+/// exit drops the [`Registration`], after unregistering the targets, whose
+/// rules each hold a reference on the module: no target call that passed
+/// this check is still running when `Drop` removes the state.
+fn registered() -> bool {
+    STATE.load(Ordering::Acquire) == READY
 }
 
 /// What became of one packet: the reply sent, or why there was none.
@@ -68,9 +105,24 @@ fn counter(outcome: &Outcome) -> bindings::tarpit_counter {
 }
 
 /// Counts one packet in `net`: it was seen, and what became of it.
-pub(crate) fn count(net: *mut bindings::net, outcome: &Outcome) {
-    // SAFETY: `net` is the namespace of a packet in flight, alive for the
-    // call; the pernet state exists for every namespace while the module's
-    // targets are registered (stats are registered first, removed last).
-    unsafe { bindings::tarpit_stats_count(net, counter(outcome)) };
+pub(crate) fn count(net: &Net, outcome: &Outcome) {
+    if !registered() {
+        return;
+    }
+    // SAFETY: `net` is alive (type invariant) and has the per-namespace
+    // state (see `registered`).
+    unsafe { bindings::tarpit_stats_count(net.as_raw(), counter(outcome)) };
+}
+
+/// `net`'s key of the SYN/ACK sequence numbers; `None` without the
+/// per-namespace state.
+pub(crate) fn isn_key(net: &Net) -> Option<siphash::Key> {
+    if !registered() {
+        return None;
+    }
+    let mut key = [0u64; 2];
+    // SAFETY: `net` is alive (type invariant) and has the per-namespace
+    // state (see `registered`); `key` is writable.
+    unsafe { bindings::tarpit_isn_key(net.as_raw(), key.as_mut_ptr()) };
+    Some(siphash::Key(key))
 }

@@ -15,19 +15,7 @@ use crate::{
     stats,
     xtables::{ActionParam, Family, Target},
 };
-use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
-
-/// The key of the SYN/ACK sequence numbers, drawn when the module loads.
-static ISN_KEY: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
-
-/// Draws a new key for the SYN/ACK sequence numbers.
-pub(crate) fn init_isn_key() {
-    for word in &ISN_KEY {
-        // SAFETY: get_random_u64() may be called from any context.
-        word.store(unsafe { bindings::get_random_u64() }, Ordering::Relaxed);
-    }
-}
 
 /// Why a matched segment got no reply (counted in `/proc/net/xt_TARPIT`).
 #[derive(Clone, Copy, Debug)]
@@ -69,14 +57,16 @@ impl Incoming {
 /// Where a reply's unknowns come from in the kernel.
 struct KernelEntropy<'a> {
     incoming: &'a Incoming,
+    /// The namespace's key of the SYN/ACK numbers.
+    key: siphash::Key,
 }
 
 impl Entropy for KernelEntropy<'_> {
     fn isn(&mut self) -> u32 {
-        let key = siphash::Key(ISN_KEY.each_ref().map(|w| w.load(Ordering::Relaxed)));
+        let key = &self.key;
         match self.incoming {
-            Incoming::V4(s) => siphash::isn_ipv4(&key, s.saddr, s.daddr, s.sport, s.dport),
-            Incoming::V6(s) => siphash::isn_ipv6(&key, s.saddr, s.daddr, s.sport, s.dport),
+            Incoming::V4(s) => siphash::isn_ipv4(key, s.saddr, s.daddr, s.sport, s.dport),
+            Incoming::V6(s) => siphash::isn_ipv6(key, s.saddr, s.daddr, s.sport, s.dport),
         }
     }
 
@@ -100,7 +90,7 @@ fn parse(view: &View<'_>, family: Family) -> Result<Incoming, Silence> {
 }
 
 /// Answers the segment in `skb` as `mode` says; returns the reply sent.
-fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silence> {
+fn reply(skb: &mut SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silence> {
     let family = par.family();
     let mut buf = [0u8; HEAD_LEN];
     let view = skb.view(family, &mut buf);
@@ -113,15 +103,16 @@ fn reply(skb: &SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, Silen
     let incoming = parse(&view, family)?;
     // Last of the checks: it may read the whole packet. Neither header has
     // options or extensions here (parse refused them).
-    let checksum_ok = match family {
-        Family::Ipv4 => skb.ipv4_tcp_checksum_ok(par.hook(), 20),
-        Family::Ipv6 => skb.ipv6_tcp_checksum_ok(par.hook(), 40),
+    let tcp_offset = match family {
+        Family::Ipv4 => 20,
+        Family::Ipv6 => 40,
     };
-    if !checksum_ok {
+    if !skb.tcp_checksum_ok(family, par.hook(), tcp_offset) {
         return Err(Silence::BadChecksum);
     }
     let mut entropy = KernelEntropy {
         incoming: &incoming,
+        key: stats::isn_key(par.net()).ok_or(Silence::SendFailed)?,
     };
     let reply = decide(mode, incoming.segment(), &mut entropy).ok_or(Silence::ByMode)?;
     let ttl = if mode == Mode::Honeypot {
@@ -167,16 +158,16 @@ impl Target for Tarpit {
 
     fn check(info: &Self::Info) -> Result {
         if Mode::from_variant(info.variant).is_none() {
-            pr_info!(
-                "TARPIT: refusing a rule with unknown mode {}: known are 0 (--tarpit), 1 (--honeypot), 2 (--reset)\n",
-                info.variant
-            );
+            // Rate-limited: CAP_NET_ADMIN in any user namespace may try.
+            // SAFETY: the helper takes a plain number and may log from any
+            // context.
+            unsafe { bindings::tarpit_refuse_unknown_mode(info.variant.into()) };
             return Err(EINVAL);
         }
         Ok(())
     }
 
-    fn target(skb: &SkBuff, info: &Self::Info, par: &ActionParam<'_>) -> u32 {
+    fn target(skb: &mut SkBuff, info: &Self::Info, par: &ActionParam<'_>) -> u32 {
         let outcome = match Mode::from_variant(info.variant) {
             Some(mode) => reply(skb, mode, par),
             None => Err(Silence::UnknownMode),

@@ -30,7 +30,6 @@ struct XtTarpit {
 
 impl kernel::Module for XtTarpit {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        tarpit::init_isn_key();
         let stats = stats::Registration::new()?;
         let targets = xtables::Registration::new::<tarpit::Tarpit>(
             module,

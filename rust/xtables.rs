@@ -29,7 +29,7 @@ pub(crate) trait Target {
 
     /// Handles a packet that matched a rule with `info`; returns the
     /// netfilter verdict (`NF_DROP`, `NF_ACCEPT`, ...).
-    fn target(skb: &SkBuff, info: &Self::Info, par: &ActionParam<'_>) -> u32;
+    fn target(skb: &mut SkBuff, info: &Self::Info, par: &ActionParam<'_>) -> u32;
 }
 
 /// The protocol families a target can be registered for.
@@ -50,9 +50,37 @@ impl Family {
     }
 }
 
+/// A network namespace, borrowed from netfilter for one call.
+///
+/// # Invariants
+///
+/// The wrapped `struct net` is alive for as long as the reference to this
+/// `Net` lives.
+#[repr(transparent)]
+pub(crate) struct Net(Opaque<bindings::net>);
+
+impl Net {
+    /// Wraps a raw `struct net` pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a `struct net` that stays alive for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::net) -> &'a Self {
+        // SAFETY: `Net` is a transparent wrapper of `struct net`, and the
+        // caller guarantees that `ptr` is alive for `'a`.
+        // INVARIANT: the caller guarantees it for the reference's life.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::net {
+        self.0.get()
+    }
+}
+
 /// What x_tables tells a target about the packet at hand.
 pub(crate) struct ActionParam<'a> {
     state: &'a bindings::nf_hook_state,
+    net: &'a Net,
     family: Family,
 }
 
@@ -68,8 +96,8 @@ impl ActionParam<'_> {
     }
 
     /// The network namespace the packet is in.
-    pub(crate) fn net(&self) -> *mut bindings::net {
-        self.state.net
+    pub(crate) fn net(&self) -> &Net {
+        self.net
     }
 }
 
@@ -99,9 +127,13 @@ impl<T: Target> Adapter<T> {
         // SAFETY: `targinfo` points to the rule's data, which x_tables
         // checked to be `targetsize` = size_of::<T::Info>() bytes, aligned.
         let info = unsafe { &*par.__bindgen_anon_2.targinfo.cast::<T::Info>() };
-        // SAFETY: the skb is valid for the duration of the call.
+        // SAFETY: netfilter passes the namespace of the packet, alive
+        // while the packet is in flight.
+        let net = unsafe { Net::from_raw(state.net) };
+        // SAFETY: the skb is valid for the duration of the call, and lent
+        // to this target alone meanwhile.
         let skb = unsafe { SkBuff::from_raw(skb) };
-        T::target(skb, info, &ActionParam { state, family })
+        T::target(skb, info, &ActionParam { state, net, family })
     }
 
     /// # Safety

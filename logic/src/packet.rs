@@ -174,9 +174,14 @@ pub fn parse_ipv6(head: &[u8], len: usize) -> Result<Ipv6Segment, NoReply> {
     if head[0] >> 4 != 6 {
         return Err(NoReply::Malformed);
     }
-    // The kernel trims a packet to its payload length; a jumbogram (0) has
-    // a hop-by-hop option, which is an extension header anyway.
-    if usize::from(be16(head, 4)) + IPV6_HEADER_LEN != len {
+    // The kernel trims a packet to its payload length; anything else is
+    // malformed. 0 marks a BIG TCP packet over 64 KiB (7.x's GRO and GSO
+    // write no jumbo option), as for IPv4: only a GSO skb is that long
+    // (the kernel trimmed any other with 0 to its IPv6 header). A
+    // jumbogram's hop-by-hop option is an extension header anyway.
+    let payload = usize::from(be16(head, 4));
+    let big_tcp = payload == 0 && len > IPV6_HEADER_LEN + usize::from(u16::MAX);
+    if payload + IPV6_HEADER_LEN != len && !big_tcp {
         return Err(NoReply::Malformed);
     }
     match head[6] {
@@ -485,6 +490,27 @@ mod tests {
         }
         let p = syn6();
         assert_eq!(parse_ipv6(&p[..59], 59), Err(NoReply::Truncated));
+    }
+
+    #[test]
+    fn a_payload_length_of_0_is_big_tcp_only_over_64_kib() {
+        let mut p = syn6();
+        p[4..6].copy_from_slice(&0u16.to_be_bytes());
+        let biggest = IPV6_HEADER_LEN + usize::from(u16::MAX);
+        for len in [p.len(), 1000, biggest] {
+            assert_eq!(parse_ipv6(&p, len), Err(NoReply::Malformed), "length {len}");
+        }
+        for len in [biggest + 1, 185_000, 512 * 1024] {
+            let s = parse_ipv6(&p, len).unwrap();
+            assert_eq!(
+                s.segment.payload_len as usize,
+                len - 40 - 24,
+                "length {len}"
+            );
+        }
+        // A payload length that is not 0 must still be the packet's.
+        p[4..6].copy_from_slice(&1u16.to_be_bytes());
+        assert_eq!(parse_ipv6(&p, biggest + 1), Err(NoReply::Malformed));
     }
 
     /// Damages a valid IPv6 packet in one way.

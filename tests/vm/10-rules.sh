@@ -111,6 +111,18 @@ for v in $IPTABLES_VARIANTS; do
 		[ "${out#refused}" != "$out" ] && [ -n "$msg" ] && [ -z "$(ipt -S INPUT | grep TARPIT)" ] &&
 			pass "the module refuses a rule with unknown mode 7: $msg" ||
 			fail "the module refuses a rule with an unknown mode, saying why; got: $out; kernel: $(dmesg_since)"
+		# Anyone with CAP_NET_ADMIN in a user namespace can try: the
+		# kernel log takes a bounded number of lines, however many.
+		dmesg_mark
+		start=$(date +%s)
+		out=$(in_srv python3 "$repo/tests/vm/raw_rule.py" 7 1000)
+		secs=$(($(date +%s) - start + 1))
+		# printk's default limit: 10 lines per 5 s.
+		bound=$((10 * ((secs + 4) / 5 + 1)))
+		lines=$(dmesg_since | grep -c 'refusing a rule with unknown mode')
+		echo "1000 refused rules in at most $secs s: $out; $lines kernel log lines say why"
+		check "1000 refused rules leave at most $bound lines in the kernel log (rate-limited): $lines" \
+			test "$lines" -le "$bound" -a "$lines" -ge 1
 	fi
 
 	ipt -A INPUT -p tcp --dport 135 -j TARPIT

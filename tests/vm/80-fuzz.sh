@@ -20,8 +20,7 @@
 # check could not fail. The kernel's reports (and, on the debug kernel,
 # KASAN, lockdep, kmemleak) fail the run.
 #
-# TARPIT_FUZZ_SEED=S replays a run. TARPIT_FUZZ_HOSTILE=1 also sends the
-# link-local source class (today's module fails it).
+# TARPIT_FUZZ_SEED=S replays a run.
 # TARPIT_FUZZ_FAULT=NAME makes checks fail on purpose, to see that they can:
 #   unsent ttl tos ip-id df flow-label isn same-isn vlan: tarpit-wire fuzz --fault
 #   stray: UDP datagrams from the tarpit host to the fuzzer during the runs
@@ -217,15 +216,9 @@ fi
 reach_verdicts
 
 # Sources equal to the tarpit's own addresses (IPv6 lets them in): no
-# reply, which would come back to the tarpit itself. Link-local sources
-# expect what the module does once the link-local issue is fixed
-# (TARPIT_FUZZ_HOSTILE=1 sends them now).
-hostile=own-address
-if [ "${TARPIT_FUZZ_HOSTILE:-0}" = 1 ]; then
-	hostile=own-address,link-local
-else
-	skip_check "link-local sources" "they run once the link-local issue lands (TARPIT_FUZZ_HOSTILE=1 runs them now: today's module sends no reply to a link-local source)"
-fi
+# reply, which would come back to the tarpit itself. Link-local sources on
+# the link: answered as the logic says, out of the link they came by.
+hostile=own-address,link-local
 flush_rules "$TP"
 wire_rules "$v" || fail "TARPIT rules for every mode ($v)"
 link_local=$(in_tp ip -6 -o addr show dev tp0 scope link | awk '{ sub("/.*", "", $4); print $4; exit }')

@@ -56,11 +56,11 @@ pub enum Class {
     OtherHost,
     /// Another IP protocol.
     NotTcp,
-    /// From one of the tarpit host's own IPv6 addresses (opt-in: see
-    /// `HOSTILE`): must never be answered.
+    /// From one of the tarpit host's own IPv6 addresses (see `HOSTILE`):
+    /// must never be answered.
     OwnAddress,
-    /// Well formed, from a link-local IPv6 address on the link (opt-in):
-    /// answered like any other peer.
+    /// Well formed, from a link-local IPv6 address on the link (see
+    /// `HOSTILE`): answered like any other peer.
     LinkLocal,
 }
 
@@ -85,9 +85,11 @@ pub const CLASSES: [(Class, u32); 17] = [
     (Class::LinkLocal, 30),
 ];
 
-/// Classes left out of the default mix: today's module answers them wrongly
-/// (replies to its own addresses loop back to it; link-local sources get no
-/// reply). `--hostile-sources` or `--class` sends them.
+/// Classes left out of the default mix: they need the tarpit's set-up (its
+/// link-local address, room for a neighbour per source) and their own
+/// counts (replies to its own addresses are counted as not sent), so the
+/// VM test sends them in a run of their own. `--hostile-sources` or
+/// `--class` sends them.
 pub const HOSTILE: [Class; 2] = [Class::OwnAddress, Class::LinkLocal];
 
 impl Class {
