@@ -269,7 +269,7 @@ drop:
  * input route, which for a local address is loopback (or the VRF), where
  * no fe80::/64 route is.
  */
-static int tarpit_route_ipv6(struct net *net, struct sk_buff *nskb, const struct sk_buff *oldskb)
+static int tarpit_route_ipv6(struct net *net, struct sk_buff *nskb, struct sk_buff *oldskb)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(nskb);
 	const struct tcphdr *th = tcp_hdr(nskb);
