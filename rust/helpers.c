@@ -162,6 +162,17 @@ static struct sk_buff *tarpit_new_reply(const void *hdr, unsigned int len, unsig
 }
 
 /*
+ * What dev_queue_xmit() or ip(6)_local_out() returned: a qdisc's drop
+ * (NET_XMIT_DROP) is a failure too. A function, not net_xmit_eval() on the
+ * call: that macro evaluates its argument twice, which would send the
+ * reply twice.
+ */
+static enum tarpit_send_result tarpit_xmit_result(int err)
+{
+	return net_xmit_eval(err) ? TARPIT_SEND_FAILED : TARPIT_SENT;
+}
+
+/*
  * Sends the reply @nskb to the sender of the bridged frame @oldskb: back out
  * of the bridge port it came in by, from the MAC address it was sent to, as
  * nf_send_reset() sends its RSTs. The reply passes no netfilter hook (it is
@@ -189,18 +200,13 @@ static enum tarpit_send_result tarpit_send_bridged(struct net *net, struct sk_bu
 		goto drop;
 	tarpit_ct_attach(nskb, oldskb);
 	tarpit_ct_closing(oldskb, closing);
-	return net_xmit_eval(dev_queue_xmit(nskb)) ? TARPIT_SEND_FAILED : TARPIT_SENT;
+	return tarpit_xmit_result(dev_queue_xmit(nskb));
 drop:
 #endif
 	kfree_skb(nskb);
 	return TARPIT_SEND_FAILED;
 }
 
-/* What ip(6)_local_out() returned: a qdisc's drop (NET_XMIT_DROP) is a failure too. */
-static enum tarpit_send_result tarpit_local_out_result(int err)
-{
-	return net_xmit_eval(err) ? TARPIT_SEND_FAILED : TARPIT_SENT;
-}
 
 /* Modelled on nf_send_reset() (net/ipv4/netfilter/nf_reject_ipv4.c). */
 enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb,
@@ -254,7 +260,7 @@ enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb
 	tarpit_ct_attach(nskb, oldskb);
 	tarpit_ct_closing(oldskb, closing);
 	/* Through LOCAL_OUT and POSTROUTING, so OUTPUT rules see it. */
-	return tarpit_local_out_result(ip_local_out(net, nskb->sk, nskb));
+	return tarpit_xmit_result(ip_local_out(net, nskb->sk, nskb));
 
 drop:
 	kfree_skb(nskb);
@@ -334,7 +340,7 @@ enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb
 
 	tarpit_ct_attach(nskb, oldskb);
 	tarpit_ct_closing(oldskb, closing);
-	return tarpit_local_out_result(ip6_local_out(net, nskb->sk, nskb));
+	return tarpit_xmit_result(ip6_local_out(net, nskb->sk, nskb));
 
 drop:
 	kfree_skb(nskb);

@@ -14,7 +14,7 @@ cleanup() { del_namespaces "$BH" "$CA" "$CB"; unload_module 2>/dev/null || true;
 trap cleanup EXIT
 
 setup_bridge() {
-	cleanup
+	del_namespaces "$BH" "$CA" "$CB"
 	ip netns add "$BH" && ip netns add "$CA" && ip netns add "$CB" &&
 		ip -n "$BH" link add br0 type bridge &&
 		ip link add ca0 netns "$CA" type veth peer name pa netns "$BH" &&
@@ -46,6 +46,8 @@ for bridge in "holding addresses (Docker's docker0)" "without addresses"; do
 		for ipt in iptables ip6tables; do
 			dst=10.77.0.2
 			[ $ipt = ip6tables ] && dst=fd77::2
+			flush_rules "$BH"
+			ip netns exec "$BH" "$ipt-$v" -X DOCKER-USER 2>/dev/null
 			ip netns exec "$BH" "$ipt-$v" -N DOCKER-USER &&
 				ip netns exec "$BH" "$ipt-$v" -A FORWARD -j DOCKER-USER &&
 				ip netns exec "$BH" "$ipt-$v" -A DOCKER-USER -p tcp --dport 8080 -j TARPIT ||
@@ -57,8 +59,6 @@ for bridge in "holding addresses (Docker's docker0)" "without addresses"; do
 			sed 's/^/    /' /tmp/bridged.out
 			check "bridge $bridge, $ipt-$v: a client connecting across the bridge is held, answered from the peer's MAC" \
 				test "$rc" = 0
-			flush_rules "$BH"
-			ip netns exec "$BH" "$ipt-$v" -X DOCKER-USER 2>/dev/null
 		done
 	done
 done

@@ -52,8 +52,8 @@ declare -A cannot=(
 	[martian-source/6]="cannot reach a TARPIT rule: ip6_rcv_core() drops multicast and loopback sources before PREROUTING"
 	[martian-destination/4]="cannot reach a TARPIT rule: ip_route_input_slow() drops 0.0.0.0/8 and (without route_localnet) loopback destinations, ip_route_input_rcu() multicast groups the host has not joined (no multicast routing here)"
 	[martian-destination/6]="cannot reach a TARPIT rule: ip6_rcv_core() drops loopback and interface-local multicast destinations, ip6_mc_input() groups the host has not joined (no multicast routing here)"
-	[other-host/4]="cannot reach a TARPIT rule: ip_rcv_core() drops PACKET_OTHERHOST frames before PREROUTING; only a bridge with br_netfilter hands them to the IP hooks, and the test kernel has no CONFIG_BRIDGE_NETFILTER"
-	[other-host/6]="cannot reach a TARPIT rule: ip6_rcv_core() drops PACKET_OTHERHOST frames before PREROUTING; only a bridge with br_netfilter hands them to the IP hooks, and the test kernel has no CONFIG_BRIDGE_NETFILTER"
+	[other-host/4]="cannot reach a TARPIT rule: ip_rcv_core() drops PACKET_OTHERHOST frames before PREROUTING; only a bridge with br_netfilter hands them to the IP hooks, and the fuzzer's link is on no bridge (27-bridged tests bridged frames)"
+	[other-host/6]="cannot reach a TARPIT rule: ip6_rcv_core() drops PACKET_OTHERHOST frames before PREROUTING; only a bridge with br_netfilter hands them to the IP hooks, and the fuzzer's link is on no bridge (27-bridged tests bridged frames)"
 )
 
 counters() { in_tp cat /proc/net/xt_TARPIT; }

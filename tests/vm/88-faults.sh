@@ -3,11 +3,12 @@
 # Allocation failures on the packet path (the debug kernel's failslab and
 # fail_page_alloc, failing only allocations with the module's code on the
 # stack, and for failslab only in the skb and route caches): SYN and ACK
-# floods, IPv4 and IPv6, while 10% of those allocations fail. Every
-# segment is still counted (packets = replies sent + not sent), each reply
-# not sent under no_reply_route_failed, at most one per injected failure;
-# replies flow again once the faults stop; the module unloads. vm-run
-# fails the run on any kernel report or kmemleak finding.
+# floods, IPv4 and IPv6, then the fuzzer, while 10% of those allocations
+# fail. Every segment is still counted (packets = replies sent + not sent),
+# each reply not sent under no_reply_route_failed, at most one per injected
+# failure; every reply the fuzzer sees is right and every one it misses was
+# counted; replies flow again once the faults stop; the module unloads.
+# vm-run fails the run on any kernel report or kmemleak finding.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/wirelib.sh"
 
@@ -69,6 +70,29 @@ for dst in 10.7.1.1 fd07:1::1; do
 			test "$packets" -gt 0 -a "$packets" = $((replies + failed))
 	done
 done
+# The fuzzer under the same faults, with a rule for every mode: every reply
+# on the wire is right, and every missing one was counted as not sent.
+in_tp iptables-legacy -F INPUT
+in_tp ip6tables-legacy -F INPUT
+wire_rules legacy || fail "TARPIT rules for every mode"
+fuzz_count=$(scaled 5000 50000)
+replies0=$(tp_replies) failed0=$(tp_stat no_reply_route_failed)
+out=$(in_fz "$WIRE" fuzz --iface fz0 --dst-mac "$TP_MAC" --count "$fuzz_count")
+echo "$out" | sed 's/^/    /'
+# fuzz: replies N (answerable A, unanswered U), unknown K, violations V, capture drops C
+read -r seen unanswered unknown violations drops < <(sed -n \
+	's/^fuzz: replies \([0-9]*\) (answerable [0-9]*, unanswered \([0-9]*\)), unknown \([0-9]*\), violations \([0-9]*\), capture drops \([0-9]*\).*/\1 \2 \3 \4 \5/p' <<<"$out")
+failed=$(($(tp_stat no_reply_route_failed) - failed0)) replies=$(($(tp_replies) - replies0))
+total_failed=$((total_failed + failed))
+echo "fuzzer, $fuzz_count frames, 10% of allocations failing: $seen replies seen, $unanswered missing, $failed not sent"
+check "fuzzer under faults: replies were seen (${seen:-none})" test "${seen:-0}" -gt 0
+check "fuzzer under faults: no reply breaks the logic's rules (unknown ${unknown:-?}, violations ${violations:-?}, capture drops ${drops:-?})" \
+	test "${unknown:-x}${violations:-x}${drops:-x}" = 000
+check "fuzzer under faults: each missing reply was counted as not sent ($unanswered missing, $failed counted)" \
+	test "${unanswered:-x}" = "$failed"
+check "fuzzer under faults: the target counted the $seen replies seen (counted $replies)" \
+	test "$replies" = "${seen:-none}"
+
 slab=$(injected failslab) pages=$(injected fail_page_alloc)
 faults 0
 echo "injected failures: $slab slab allocations, $pages page allocations; $total_failed replies not sent"

@@ -38,8 +38,15 @@ check() {
 }
 
 # The kernel log since the mark set by dmesg_mark.
-dmesg_mark() { dmesg_lines=$(dmesg | wc -l); }
-dmesg_since() { dmesg | tail -n +"$((${dmesg_lines:-0} + 1))"; }
+# The kernel log since dmesg_mark, by its last line (timestamped): a count of
+# lines stops growing once the log buffer is full. All of it if the mark
+# has left the buffer.
+dmesg_mark() { dmesg_last=$(dmesg | tail -n 1); }
+dmesg_since() {
+	dmesg | awk -v mark="${dmesg_last:-}" '
+		{ line[NR] = $0 } $0 == mark { from = NR }
+		END { for (i = (mark == "" ? 0 : from) + 1; i <= NR; i++) print line[i] }'
+}
 
 module_loaded() { grep -q '^xt_TARPIT ' /proc/modules; }
 # loaded_is FILE: the loaded xt_TARPIT is FILE (.ko or .ko.xz): the same GNU
