@@ -88,8 +88,11 @@ echo "fuzzer, $fuzz_count frames, 10% of allocations failing: $seen replies seen
 check "fuzzer under faults: replies were seen (${seen:-none})" test "${seen:-0}" -gt 0
 check "fuzzer under faults: no reply breaks the logic's rules (unknown ${unknown:-?}, violations ${violations:-?}, capture drops ${drops:-?})" \
 	test "${unknown:-x}${violations:-x}${drops:-x}" = 000
-check "fuzzer under faults: each missing reply was counted as not sent ($unanswered missing, $failed counted)" \
-	test "${unanswered:-x}" = "$failed"
+# The fuzzer counts segments that lack a reply, the target replies not
+# sent: a SYN sent twice whose two replies failed is one and two. Never
+# fewer counted than missing: none is lost silently.
+check "fuzzer under faults: each missing reply was counted as not sent ($unanswered missing <= $failed counted)" \
+	test "${unanswered:-x}" -le "$failed"
 check "fuzzer under faults: the target counted the $seen replies seen (counted $replies)" \
 	test "$replies" = "${seen:-none}"
 
