@@ -21,6 +21,7 @@
 #include <linux/etherdevice.h>
 #include <linux/if_bridge.h>
 #include <linux/if_vlan.h>
+#include <linux/module.h>
 #include <linux/security.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/random.h>
@@ -161,6 +162,29 @@ static struct sk_buff *tarpit_new_reply(const void *hdr, unsigned int len, unsig
 	return nskb;
 }
 
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+/*
+ * Whether @bridge filters VLANs. By symbol_get(), so that the module does
+ * not depend on bridge.ko where the bridge is a module: a bridged frame
+ * means that it is loaded. Not knowing counts as filtering (no answer).
+ */
+static bool tarpit_bridge_filters_vlans(const struct net_device *bridge)
+{
+#if IS_ENABLED(CONFIG_BRIDGE_VLAN_FILTERING)
+	bool (*vlan_enabled)(const struct net_device *dev) = symbol_get(br_vlan_enabled);
+	bool filters;
+
+	if (!vlan_enabled)
+		return true;
+	filters = vlan_enabled(bridge);
+	symbol_put(br_vlan_enabled);
+	return filters;
+#else
+	return false;
+#endif
+}
+#endif
+
 /*
  * What dev_queue_xmit() or ip(6)_local_out() returned: a qdisc's drop
  * (NET_XMIT_DROP) is a failure too. A function, not net_xmit_eval() on the
@@ -184,14 +208,18 @@ static enum tarpit_send_result tarpit_send_bridged(struct net *net, struct sk_bu
 						   struct sk_buff *nskb, bool closing)
 {
 #if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	struct net_device *port, *bridge;
 	const struct ethhdr *oeth;
-	struct net_device *port;
 
 	if (!skb_mac_header_was_set(oldskb) || skb_mac_header_len(oldskb) != ETH_HLEN ||
 	    skb_vlan_tag_present(oldskb))
 		goto drop;
 	port = nf_bridge_get_physindev(oldskb, net);
-	if (!port || br_vlan_enabled(tarpit_bridge_of(port)))
+	if (!port)
+		goto drop;
+	/* The port may have left its bridge, or its index been reused. */
+	bridge = netdev_master_upper_dev_get_rcu(port);
+	if (!bridge || !netif_is_bridge_master(bridge) || tarpit_bridge_filters_vlans(bridge))
 		goto drop;
 	oeth = eth_hdr(oldskb);
 	nskb->dev = port;

@@ -87,9 +87,13 @@ PY
 	if [ "${big:-0}" -gt 0 ]; then
 		check "$ipt: the rule saw only the segments over 64 KiB ($packets = $big)" test "$packets" = "$big"
 		check "$ipt: no BIG TCP segment is counted malformed" test "$malformed" = 0
-		# (6.12's IPv6 GRO adds a hop-by-hop jumbo option: not answered.)
-		check "$ipt: each segment over 64 KiB was answered, or has an extension header ($answered + $options >= $big)" \
-			test $((answered + options)) -ge "$big"
+		if [ $ipt = ip6tables ] && [ "$(uname -r | cut -d. -f1)" -lt 7 ]; then
+			# 6.x's IPv6 GSO and GRO add a hop-by-hop jumbo option: no reply.
+			check "$ipt: each segment over 64 KiB was answered, or has an extension header ($answered + $options >= $big)" \
+				test $((answered + options)) -ge "$big"
+		else
+			check "$ipt: each segment over 64 KiB was answered ($answered >= $big)" test "$answered" -ge "$big"
+		fi
 	else
 		skip_check "$ipt: no BIG TCP segment is counted malformed" "no segment over 64 KiB reached the rule"
 	fi

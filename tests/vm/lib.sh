@@ -37,13 +37,14 @@ check() {
 	if "$@"; then pass "$what"; else fail "$what (command: $*)"; fi
 }
 
-# The kernel log since the mark set by dmesg_mark.
 # The kernel log since dmesg_mark, by its last line (timestamped): a count of
 # lines stops growing once the log buffer is full. All of it if the mark
-# has left the buffer.
+# has left the buffer. (The mark goes by the environment: awk -v would
+# read its backslashes as escapes.)
 dmesg_mark() { dmesg_last=$(dmesg | tail -n 1); }
 dmesg_since() {
-	dmesg | awk -v mark="${dmesg_last:-}" '
+	dmesg | mark="${dmesg_last:-}" awk '
+		BEGIN { mark = ENVIRON["mark"] }
 		{ line[NR] = $0 } $0 == mark { from = NR }
 		END { for (i = (mark == "" ? 0 : from) + 1; i <= NR; i++) print line[i] }'
 }
