@@ -4,7 +4,8 @@
 (IPv4, IPv6, or fe80::...%DEV) succeeds, the SYN/ACK advertises window 5,
 the handshake's ACK gets a zero-window ACK, and the connection is still
 established HOLD seconds later; every reply is read on DEV as a whole
-frame, and with --peer-mac each must come from that MAC address to ours.
+frame, one per segment the client sent, and with --peer-mac each must
+come from that MAC address to ours.
 Runs in the client's namespace.
 Usage: held_client.py DEV DST PORT [--hold S] [--peer-mac MAC]"""
 
@@ -45,12 +46,13 @@ time.sleep(args.hold)
 state = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0] if outcome == "connected" else None
 check(state == 1, f"the connection is still established after {args.hold:g} s", state)
 
-replies = []
+replies, sent = [], 0
 while select.select([rx], [], [], 0)[0]:
     frame, where = rx.recvfrom(65535)
-    if where[2] == socket.PACKET_OUTGOING:
-        continue
     p = parse(frame[14:])
+    if where[2] == socket.PACKET_OUTGOING:
+        sent += bool(p and p["dst"] == dst and p["dport"] == args.port)
+        continue
     if p and p["src"] == dst and p["sport"] == args.port:
         dst_mac, src_mac = (":".join(f"{b:02x}" for b in frame[i:i + 6]) for i in (0, 6))
         replies.append(dict(p, src_mac=src_mac, dst_mac=dst_mac))
@@ -61,6 +63,11 @@ synack = [r for r in replies if r["flags"] == SYN | ACK]
 check(len(synack) == 1 and synack[0]["window"] == 5, "one SYN/ACK, window 5", shown)
 check(any(r["flags"] == ACK and r["window"] == 0 for r in replies),
       "the handshake's ACK gets a zero-window ACK", shown)
+# The SYN, the handshake's ACK and any window probes: one reply each, never
+# two (a reply sent twice would show here); the last probe's may still be
+# on its way.
+check(sent - 1 <= len(replies) <= sent, f"each of the {sent} segments sent gets one reply, none two",
+      f"{len(replies)} replies")
 if args.peer_mac:
     peer = args.peer_mac.lower()
     check(bool(replies) and all(r["src_mac"] == peer and r["dst_mac"] == own_mac for r in replies),
