@@ -51,17 +51,21 @@ static bool tarpit_bridged(const struct sk_buff *skb)
 	return dst && (dst->flags & DST_FAKE_RTABLE);
 }
 
-/* The bridge a port belongs to (under RCU), or the port itself if none. */
+/*
+ * The bridge a port belongs to (under RCU), or NULL: the port may have left
+ * its bridge, or its index been reused by another device.
+ */
 static struct net_device *tarpit_bridge_of(struct net_device *port)
 {
-	struct net_device *bridge = netdev_master_upper_dev_get_rcu(port);
+	struct net_device *master = netdev_master_upper_dev_get_rcu(port);
 
-	return bridge ? bridge : port;
+	return master && netif_is_bridge_master(master) ? master : NULL;
 }
 
 static bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb)
 {
 	const struct rtable *rt = skb_rtable(skb);
+	struct net_device *bridge;
 	unsigned int type;
 
 	if (!rt)
@@ -74,7 +78,8 @@ static bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb)
 	 * may be in; a subnet's broadcast is known where the host has an
 	 * address in it. The IPv4 hooks have the header in the linear part.
 	 */
-	type = inet_addr_type_dev_table(dev_net(skb->dev), tarpit_bridge_of(skb->dev),
+	bridge = tarpit_bridge_of(skb->dev);
+	type = inet_addr_type_dev_table(dev_net(skb->dev), bridge ? bridge : skb->dev,
 					ip_hdr(skb)->daddr);
 	return type != RTN_BROADCAST && type != RTN_MULTICAST;
 }
@@ -217,9 +222,8 @@ static enum tarpit_send_result tarpit_send_bridged(struct net *net, struct sk_bu
 	port = nf_bridge_get_physindev(oldskb, net);
 	if (!port)
 		goto drop;
-	/* The port may have left its bridge, or its index been reused. */
-	bridge = netdev_master_upper_dev_get_rcu(port);
-	if (!bridge || !netif_is_bridge_master(bridge) || tarpit_bridge_filters_vlans(bridge))
+	bridge = tarpit_bridge_of(port);
+	if (!bridge || tarpit_bridge_filters_vlans(bridge))
 		goto drop;
 	oeth = eth_hdr(oldskb);
 	nskb->dev = port;
@@ -234,7 +238,6 @@ drop:
 	kfree_skb(nskb);
 	return TARPIT_SEND_FAILED;
 }
-
 
 /* Modelled on nf_send_reset() (net/ipv4/netfilter/nf_reject_ipv4.c). */
 enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb,

@@ -10,10 +10,10 @@
 
 load_module || { fail "the module loads"; finish; }
 setup_hosts || { fail "the test namespaces are set up"; finish; }
-# big_tcp IFNAME SIZE: the link's GSO and GRO sizes for IPv6 and IPv4 by
+# big_tcp NS IFNAME SIZE: the link's GSO and GRO sizes for IPv6 and IPv4 by
 # rtnetlink (bookworm's iproute2 6.1 knows no gso_ipv4_max_size).
 big_tcp() {
-	python3 - "$@" <<'PY'
+	ip netns exec "$1" python3 - "$2" "$3" <<'PY'
 import socket, struct, sys
 IFLA_GSO_MAX_SIZE, IFLA_GRO_MAX_SIZE = 41, 58
 IFLA_GSO_IPV4_MAX_SIZE, IFLA_GRO_IPV4_MAX_SIZE = 63, 64
@@ -30,7 +30,7 @@ if error:
 PY
 }
 for ns in "$CLI" "$SRV"; do
-	ip netns exec "$ns" bash -c "$(declare -f big_tcp); big_tcp veth0 185000" ||
+	big_tcp "$ns" veth0 185000 ||
 		{ fail "BIG TCP sizes are set on the link"; finish; }
 	ip -n "$ns" -d link show veth0 | grep -o 'g[rs]o_[a-z0-9_]*max_size [0-9]*' | tr '\n' ' '
 	echo
