@@ -84,9 +84,30 @@ static bool tarpit_ipv4_route_is_unicast(const struct sk_buff *skb)
 	return type != RTN_BROADCAST && type != RTN_MULTICAST;
 }
 
+/*
+ * The transport protocol of @skb, or -1 where its headers do not say: an
+ * IPv6 packet's is found past its extension headers (also in a fragment,
+ * whose fragment header names it).
+ */
+static int tarpit_transport_protocol(const struct sk_buff *skb, bool ipv4)
+{
+	unsigned int thoff = 0;
+	const u8 *nexthdr;
+	u8 buf;
+
+	nexthdr = skb_header_pointer(skb, ipv4 ? offsetof(struct iphdr, protocol) :
+				     offsetof(struct ipv6hdr, nexthdr), 1, &buf);
+	if (!nexthdr)
+		return -1;
+	if (ipv4 || *nexthdr == IPPROTO_TCP)
+		return *nexthdr;
+	return max(ipv6_find_hdr(skb, &thoff, -1, NULL, NULL), -1);
+}
+
 void tarpit_skb_view(const struct sk_buff *skb, bool ipv4, unsigned int want, void *buf,
 		     struct tarpit_skb_view *view)
 {
+	view->protocol = tarpit_transport_protocol(skb, ipv4);
 	view->len = skb->len;
 	view->pkt_type = skb->pkt_type;
 	view->unicast_route = !ipv4 || tarpit_ipv4_route_is_unicast(skb);
@@ -114,23 +135,39 @@ void tarpit_refuse_unknown_mode(unsigned int mode)
 			    mode);
 }
 
+void tarpit_refuse_protocol(unsigned int protocol, bool inverted)
+{
+	pr_info_ratelimited("TARPIT: refusing a rule for %sprotocol %u: only valid for protocol 6 (-p tcp) or for every protocol (no -p, other protocols are dropped)\n",
+			    inverted ? "every protocol but " : "", protocol);
+}
+
 /*
- * Ties the reply to the incoming packet's connection, if tracked. A reply to
- * an untracked packet (the NOTRACK advice) stays untracked: nf_ct_attach()
- * would give it a RELATED state without a conntrack, and conntrack in
- * LOCAL_OUT would then start tracking it, one entry per held connection.
+ * Ties the reply to the incoming packet's connection, if tracked, as the
+ * server's side of it: IP_CT_ESTABLISHED_REPLY, as SYNPROXY sends its
+ * SYN/ACK, not nf_ct_attach()'s RELATED (an ICMP error's state). Rules that
+ * pass a service's replies by their ESTABLISHED state, as firewall managers
+ * mirror every service (firehol's "server ssh tarpit"), then see the
+ * tarpit's answers as that service's. The reply direction is never
+ * confirmed, so the incoming packet's conntrack entry stays as it was.
+ * A reply to an untracked packet (the NOTRACK advice) stays untracked:
+ * conntrack in LOCAL_OUT would otherwise start tracking it, one entry per
+ * held connection.
  */
 static void tarpit_ct_attach(struct sk_buff *nskb, const struct sk_buff *oldskb)
 {
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(oldskb, &ctinfo);
 
-	if (!nf_ct_get(oldskb, &ctinfo) && ctinfo == IP_CT_UNTRACKED) {
-		nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
+	if (!ct) {
+		if (ctinfo == IP_CT_UNTRACKED)
+			nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
 		return;
 	}
+	nf_conntrack_get(&ct->ct_general);
+	nf_ct_set(nskb, ct, CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL ?
+		  IP_CT_ESTABLISHED_REPLY : IP_CT_ESTABLISHED);
 #endif
-	nf_ct_attach(nskb, oldskb);
 }
 
 /*
@@ -199,6 +236,38 @@ static bool tarpit_bridge_filters_vlans(const struct net_device *bridge)
 static enum tarpit_send_result tarpit_xmit_result(int err)
 {
 	return net_xmit_eval(err) ? TARPIT_SEND_FAILED : TARPIT_SENT;
+}
+
+/*
+ * The reply this CPU is sending through LOCAL_OUT, while it is. A TARPIT
+ * rule in OUTPUT (firewall managers mirror their INPUT rules there) lets
+ * exactly this skb pass and drops whatever else the host sends: pointer
+ * identity, which nothing outside this module can forge.
+ */
+static DEFINE_PER_CPU(const struct sk_buff *, tarpit_reply_in_flight);
+
+bool tarpit_is_own_reply(const struct sk_buff *skb)
+{
+	return this_cpu_read(tarpit_reply_in_flight) == skb;
+}
+
+/*
+ * ip_local_out() or ip6_local_out() of the reply @nskb, marked in flight on
+ * this CPU meanwhile (bottom halves off: the same CPU from mark to unmark,
+ * and no softirq in between sees the mark).
+ */
+static int tarpit_local_out(struct net *net, struct sk_buff *nskb, bool ipv4)
+{
+	const struct sk_buff *outer;
+	int err;
+
+	local_bh_disable();
+	outer = __this_cpu_read(tarpit_reply_in_flight);
+	__this_cpu_write(tarpit_reply_in_flight, nskb);
+	err = ipv4 ? ip_local_out(net, nskb->sk, nskb) : ip6_local_out(net, nskb->sk, nskb);
+	__this_cpu_write(tarpit_reply_in_flight, outer);
+	local_bh_enable();
+	return err;
 }
 
 /*
@@ -291,7 +360,7 @@ enum tarpit_send_result tarpit_send_ipv4(struct net *net, struct sk_buff *oldskb
 	tarpit_ct_attach(nskb, oldskb);
 	tarpit_ct_closing(oldskb, closing);
 	/* Through LOCAL_OUT and POSTROUTING, so OUTPUT rules see it. */
-	return tarpit_xmit_result(ip_local_out(net, nskb->sk, nskb));
+	return tarpit_xmit_result(tarpit_local_out(net, nskb, true));
 
 drop:
 	kfree_skb(nskb);
@@ -371,7 +440,7 @@ enum tarpit_send_result tarpit_send_ipv6(struct net *net, struct sk_buff *oldskb
 
 	tarpit_ct_attach(nskb, oldskb);
 	tarpit_ct_closing(oldskb, closing);
-	return tarpit_xmit_result(ip6_local_out(net, nskb->sk, nskb));
+	return tarpit_xmit_result(tarpit_local_out(net, nskb, false));
 
 drop:
 	kfree_skb(nskb);

@@ -14,6 +14,11 @@ struct sk_buff;
 
 /* What the target reads of a packet, gathered by one call per packet. */
 struct tarpit_skb_view {
+	/*
+	 * The transport protocol (IPPROTO_*), past any IPv6 extension
+	 * headers; -1 where the headers do not say.
+	 */
+	int protocol;
 	/* The first bytes from skb->data (see tarpit_skb_view()); NULL when the packet is shorter. */
 	const void *head;
 	/* skb->len: the packet's length from its network header on. */
@@ -48,6 +53,18 @@ bool tarpit_tcp_checksum_ok(struct sk_buff *skb, bool ipv4, unsigned int hook,
 
 /* Logs, rate-limited, why a rule with @mode is refused. */
 void tarpit_refuse_unknown_mode(unsigned int mode);
+
+/*
+ * Logs, rate-limited, why a rule for @protocol (every protocol but it, if
+ * @inverted) is refused.
+ */
+void tarpit_refuse_protocol(unsigned int protocol, bool inverted);
+
+/*
+ * Whether @skb is the reply this CPU is sending right now (a TARPIT rule in
+ * OUTPUT sees it on its way out). Any context.
+ */
+bool tarpit_is_own_reply(const struct sk_buff *skb);
 
 /* What tarpit_send_ipv4() and tarpit_send_ipv6() return. */
 enum tarpit_send_result {

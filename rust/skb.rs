@@ -46,6 +46,7 @@ impl SkBuff {
             Family::Ipv6 => HEAD_LEN,
         };
         let mut raw = bindings::tarpit_skb_view {
+            protocol: -1,
             head: core::ptr::null(),
             len: 0,
             pkt_type: 0,
@@ -74,6 +75,7 @@ impl SkBuff {
             Some(unsafe { core::slice::from_raw_parts(raw.head.cast::<u8>(), len.min(want)) })
         };
         View {
+            protocol: u8::try_from(raw.protocol).ok(),
             head,
             len,
             pkt_type: u32::from(raw.pkt_type),
@@ -97,6 +99,13 @@ impl SkBuff {
                 tcp_offset,
             )
         }
+    }
+
+    /// Whether this is the reply the target is sending right now, on its
+    /// way through OUTPUT.
+    pub(crate) fn is_own_reply(&self) -> bool {
+        // SAFETY: the helper only compares the pointer with the one it keeps.
+        unsafe { bindings::tarpit_is_own_reply(self.as_raw()) }
     }
 
     /// Sends `reply` (a whole IPv4 or IPv6 packet, per `family`) back to this
@@ -142,6 +151,9 @@ pub(crate) const HEAD_LEN: usize = IPV6_TCP_LEN;
 
 /// What the target reads of a packet.
 pub(crate) struct View<'a> {
+    /// The transport protocol (past any IPv6 extension headers), if the
+    /// headers say.
+    pub(crate) protocol: Option<u8>,
     /// Its first bytes: the IP and TCP headers without options, or all of
     /// it when shorter; `None` if the skb could not provide them.
     pub(crate) head: Option<&'a [u8]>,

@@ -33,6 +33,7 @@ static const char *const tarpit_counter_names[TARPIT_NR_COUNTERS] = {
 	[TARPIT_NO_REPLY_BAD_CHECKSUM] = "no_reply_bad_checksum",
 	[TARPIT_NO_REPLY_ROUTE_FAILED] = "no_reply_route_failed",
 	[TARPIT_NO_REPLY_OWN_ADDRESS] = "no_reply_own_address",
+	[TARPIT_NO_REPLY_OUTPUT] = "no_reply_output",
 };
 
 struct tarpit_counters {
@@ -50,6 +51,8 @@ struct tarpit_net {
 	unsigned int isn_key_slot;
 	/* 1 while slot 0 was drawn before the RNG was ready. */
 	atomic_t isn_key_redraw;
+	/* TARPIT rules in this namespace (iptables and ip6tables, any variant). */
+	atomic_t rules;
 };
 
 static unsigned int tarpit_net_id __read_mostly;
@@ -67,6 +70,7 @@ static int tarpit_stats_show(struct seq_file *seq, void *v)
 			sum += READ_ONCE(per_cpu_ptr(tn->counters, cpu)->count[i]);
 		seq_printf(seq, "%s %llu\n", tarpit_counter_names[i], sum);
 	}
+	seq_printf(seq, "rules %d\n", atomic_read(&tn->rules));
 	return 0;
 }
 
@@ -78,6 +82,7 @@ static int __net_init tarpit_net_init(struct net *net)
 	atomic_set(&tn->isn_key_redraw, !rng_is_initialized());
 	get_random_bytes(tn->isn_keys[0], sizeof(tn->isn_keys[0]));
 	tn->isn_key_slot = 0;
+	atomic_set(&tn->rules, 0);
 	tn->counters = alloc_percpu(struct tarpit_counters);
 	if (!tn->counters)
 		return -ENOMEM;
@@ -130,6 +135,13 @@ void tarpit_isn_key(struct net *net, u64 key[2])
 	slot = smp_load_acquire(&tn->isn_key_slot);
 	key[0] = tn->isn_keys[slot][0];
 	key[1] = tn->isn_keys[slot][1];
+}
+
+void tarpit_rules_changed(struct net *net, int delta)
+{
+	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
+
+	atomic_add(delta, &tn->rules);
 }
 
 void tarpit_stats_count(struct net *net, enum tarpit_counter outcome)

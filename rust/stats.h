@@ -25,16 +25,25 @@ enum tarpit_counter {
 	TARPIT_NO_REPLY_MALFORMED,
 	TARPIT_NO_REPLY_IP_OPTIONS,	/* IPv4 options, IPv6 extension headers */
 	TARPIT_NO_REPLY_FRAGMENT,
-	TARPIT_NO_REPLY_NOT_TCP,
+	TARPIT_NO_REPLY_NOT_TCP,	/* another protocol (a rule without -p) */
 	TARPIT_NO_REPLY_BAD_DATA_OFFSET,
 	TARPIT_NO_REPLY_BAD_CHECKSUM,
 	TARPIT_NO_REPLY_ROUTE_FAILED,	/* no route or memory, or dropped on output */
 	TARPIT_NO_REPLY_OWN_ADDRESS,	/* the reply would come back to this host */
+	TARPIT_NO_REPLY_OUTPUT,		/* sent by this host, matched in OUTPUT */
 	TARPIT_NR_COUNTERS,
 };
 
 int tarpit_stats_register(void);
 void tarpit_stats_unregister(void);
+
+/*
+ * A TARPIT rule was made (@delta 1) or is gone (-1) in @net: the "rules"
+ * line after the counters. Also while @net exits (x_tables destroys its
+ * rules after this module's per-net exit: the number lives in the per-net
+ * data, freed after every exit).
+ */
+void tarpit_rules_changed(struct net *net, int delta);
 
 /* Counts one packet in @net, with its @outcome. Any context. */
 void tarpit_stats_count(struct net *net, enum tarpit_counter outcome);

@@ -101,6 +101,9 @@ fn counter(outcome: &Outcome) -> bindings::tarpit_counter {
         Err(Silence::BadChecksum) => bindings::TARPIT_NO_REPLY_BAD_CHECKSUM,
         Err(Silence::SendFailed) => bindings::TARPIT_NO_REPLY_ROUTE_FAILED,
         Err(Silence::OwnAddress) => bindings::TARPIT_NO_REPLY_OWN_ADDRESS,
+        Err(Silence::Output) => bindings::TARPIT_NO_REPLY_OUTPUT,
+        // Never counted (the target passes it on): only a packet, if ever.
+        Err(Silence::NeighbourDiscovery) => bindings::TARPIT_PACKETS,
     }
 }
 
@@ -112,6 +115,18 @@ pub(crate) fn count(net: &Net, outcome: &Outcome) {
     // SAFETY: `net` is alive (type invariant) and has the per-namespace
     // state (see `registered`).
     unsafe { bindings::tarpit_stats_count(net.as_raw(), counter(outcome)) };
+}
+
+/// Counts a TARPIT rule made (`delta` 1) or gone (-1) in `net`: the
+/// `rules` line, by which a collector finds the namespaces that use the
+/// target.
+pub(crate) fn rules_changed(net: &Net, delta: i32) {
+    if !registered() {
+        return;
+    }
+    // SAFETY: `net` is alive (type invariant) and has the per-namespace
+    // state (see `registered`).
+    unsafe { bindings::tarpit_rules_changed(net.as_raw(), delta) };
 }
 
 /// `net`'s key of the SYN/ACK sequence numbers; `None` without the

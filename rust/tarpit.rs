@@ -13,7 +13,7 @@ use crate::{
     },
     skb::{NotSent, SkBuff, View, HEAD_LEN},
     stats,
-    xtables::{ActionParam, Family, Target},
+    xtables::{ActionParam, Family, Net, RuleProtocol, Target},
 };
 use kernel::prelude::*;
 
@@ -37,6 +37,11 @@ pub(crate) enum Silence {
     SendFailed,
     /// The reply would come back to this host (see [`NotSent::OwnAddress`]).
     OwnAddress,
+    /// Sent by this host, matched in OUTPUT: dropped, never answered.
+    Output,
+    /// IPv6 neighbour discovery (see [`packet::ipv6_neighbour_discovery`]):
+    /// passed on to the next rule, neither answered nor counted.
+    NeighbourDiscovery,
 }
 
 /// An incoming segment, parsed.
@@ -94,6 +99,17 @@ fn reply(skb: &mut SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, S
     let family = par.family();
     let mut buf = [0u8; HEAD_LEN];
     let view = skb.view(family, &mut buf);
+    // Before anything else: a rule without -p (a ban list) drops every
+    // other protocol, and says so in its own counter.
+    if view
+        .protocol
+        .is_some_and(|p| u32::from(p) != bindings::IPPROTO_TCP)
+    {
+        if family == Family::Ipv6 && view.head.is_some_and(packet::ipv6_neighbour_discovery) {
+            return Err(Silence::NeighbourDiscovery);
+        }
+        return Err(Silence::Header(NoReply::NotTcp));
+    }
     if view.pkt_type != bindings::PACKET_HOST {
         return Err(Silence::NotHost);
     }
@@ -151,12 +167,16 @@ pub(crate) struct Tarpit;
 
 impl Target for Tarpit {
     const NAME: &'static str = "TARPIT";
-    const HOOKS: u32 = (1 << bindings::NF_INET_LOCAL_IN) | (1 << bindings::NF_INET_FORWARD);
-    // The protocol number (6) fits in 16 bits.
-    const PROTO: u16 = bindings::IPPROTO_TCP as u16;
+    // OUTPUT only drops (see `target`): firewall managers mirror the rules
+    // of a service into it. PREROUTING and POSTROUTING stay refused: a
+    // segment there may be for another host (before routing) or be on its
+    // way out (after), and no reply from there can be right.
+    const HOOKS: u32 = (1 << bindings::NF_INET_LOCAL_IN)
+        | (1 << bindings::NF_INET_FORWARD)
+        | (1 << bindings::NF_INET_LOCAL_OUT);
     type Info = bindings::xt_tarpit_tginfo;
 
-    fn check(info: &Self::Info) -> Result {
+    fn check(info: &Self::Info, protocol: RuleProtocol, net: &Net) -> Result {
         if Mode::from_variant(info.variant).is_none() {
             // Rate-limited: CAP_NET_ADMIN in any user namespace may try.
             // SAFETY: the helper takes a plain number and may log from any
@@ -164,14 +184,45 @@ impl Target for Tarpit {
             unsafe { bindings::tarpit_refuse_unknown_mode(info.variant.into()) };
             return Err(EINVAL);
         }
+        // TCP, or every protocol (a ban list: the rest is dropped). An
+        // explicit other protocol is a mistake, and says so.
+        let refused = match protocol {
+            RuleProtocol::Any => None,
+            RuleProtocol::Only(p) if u32::from(p) == bindings::IPPROTO_TCP => None,
+            RuleProtocol::Only(p) => Some((p, false)),
+            RuleProtocol::AllBut(p) => Some((p, true)),
+            RuleProtocol::Unknown => Some((0, false)),
+        };
+        if let Some((number, inverted)) = refused {
+            // SAFETY: as above: plain values, any context.
+            unsafe { bindings::tarpit_refuse_protocol(number.into(), inverted) };
+            return Err(EINVAL);
+        }
+        stats::rules_changed(net, 1);
         Ok(())
     }
 
+    fn destroy(_info: &Self::Info, net: &Net) {
+        stats::rules_changed(net, -1);
+    }
+
     fn target(skb: &mut SkBuff, info: &Self::Info, par: &ActionParam<'_>) -> u32 {
+        if par.hook() == bindings::NF_INET_LOCAL_OUT {
+            // Our own reply on its way out passes, as ACCEPT would pass it;
+            // anything else this host sends is dropped, never answered.
+            if skb.is_own_reply() {
+                return bindings::NF_ACCEPT;
+            }
+            stats::count(par.net(), &Err(Silence::Output));
+            return bindings::NF_DROP;
+        }
         let outcome = match Mode::from_variant(info.variant) {
             Some(mode) => reply(skb, mode, par),
             None => Err(Silence::UnknownMode),
         };
+        if let Err(Silence::NeighbourDiscovery) = outcome {
+            return bindings::XT_CONTINUE;
+        }
         stats::count(par.net(), &outcome);
         // The matched segment is always dropped: the reply is a new packet.
         bindings::NF_DROP

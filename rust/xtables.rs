@@ -18,14 +18,17 @@ pub(crate) trait Target {
     /// The hooks rules may use it from, as a mask of `1 << NF_INET_*`;
     /// x_tables refuses rules in other chains.
     const HOOKS: u32;
-    /// The only protocol it handles (`IPPROTO_*`); x_tables refuses rules
-    /// that do not match exactly this protocol.
-    const PROTO: u16;
     /// The rule's data, as userspace stores it after the target header.
     type Info;
 
-    /// Checks a new rule's data; an error refuses the rule.
-    fn check(info: &Self::Info) -> Result;
+    /// Checks a new rule: its data and the protocol it matches; an error
+    /// refuses the rule. (x_tables itself checks no protocol: `check`
+    /// decides.)
+    fn check(info: &Self::Info, protocol: RuleProtocol, net: &Net) -> Result;
+
+    /// A rule that `check` accepted in `net` is gone (x_tables calls this
+    /// exactly once for each).
+    fn destroy(info: &Self::Info, net: &Net);
 
     /// Handles a packet that matched a rule with `info`; returns the
     /// netfilter verdict (`NF_DROP`, `NF_ACCEPT`, ...).
@@ -46,6 +49,63 @@ impl Family {
         match self {
             Family::Ipv4 => bindings::NFPROTO_IPV4 as u16,
             Family::Ipv6 => bindings::NFPROTO_IPV6 as u16,
+        }
+    }
+}
+
+/// The protocol a rule matches (`-p`), as its entry says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RuleProtocol {
+    /// No `-p` (or `-p all`): every protocol.
+    Any,
+    /// `-p NUMBER`.
+    Only(u8),
+    /// `! -p NUMBER`: every protocol but that one.
+    AllBut(u8),
+    /// The entry could not be read (x_tables passed none).
+    Unknown,
+}
+
+impl RuleProtocol {
+    /// Reads the protocol of the rule x_tables is checking.
+    ///
+    /// # Safety
+    ///
+    /// `par.entryinfo` must be null or point to the rule's `ipt_entry`
+    /// (for `NFPROTO_IPV4`) or `ip6t_entry` (for `NFPROTO_IPV6`), as
+    /// ip_tables, ip6_tables and nft_compat pass it.
+    unsafe fn of(par: &bindings::xt_tgchk_param) -> Self {
+        let entry = par.entryinfo;
+        if entry.is_null() {
+            return RuleProtocol::Unknown;
+        }
+        let (number, inverted, given) = if u32::from(par.family) == bindings::NFPROTO_IPV6 {
+            // SAFETY: an IPv6 rule's entry is an `ip6t_entry` (caller).
+            let ip = unsafe { &(*entry.cast::<bindings::ip6t_entry>()).ipv6 };
+            let given = u32::from(ip.flags) & bindings::IP6T_F_PROTO != 0;
+            (
+                ip.proto,
+                u32::from(ip.invflags) & bindings::XT_INV_PROTO != 0,
+                given,
+            )
+        } else {
+            // SAFETY: an IPv4 rule's entry is an `ipt_entry` (caller).
+            let ip = unsafe { &(*entry.cast::<bindings::ipt_entry>()).ip };
+            (
+                ip.proto,
+                u32::from(ip.invflags) & bindings::XT_INV_PROTO != 0,
+                true,
+            )
+        };
+        // ip6tables leaves the number alone without IP6T_F_PROTO, and
+        // nft_compat sets the flag only for a number: either way 0 is any.
+        let Ok(number) = u8::try_from(number) else {
+            return RuleProtocol::Unknown;
+        };
+        match (given && number != 0, inverted) {
+            (false, _) => RuleProtocol::Any,
+            (true, false) => RuleProtocol::Only(number),
+            (true, true) => RuleProtocol::AllBut(number),
         }
     }
 }
@@ -145,10 +205,29 @@ impl<T: Target> Adapter<T> {
         let par = unsafe { &*par };
         // SAFETY: as in `target`: the rule's data, checked to be a `T::Info`.
         let info = unsafe { &*par.targinfo.cast::<T::Info>() };
-        match T::check(info) {
+        // SAFETY: x_tables passes the rule's entry of its family (or null).
+        let protocol = unsafe { RuleProtocol::of(par) };
+        // SAFETY: the rule's namespace, alive while its rules are checked.
+        let net = unsafe { Net::from_raw(par.net) };
+        match T::check(info, protocol, net) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }
+    }
+
+    /// # Safety
+    ///
+    /// Only x_tables may call this, with a valid `par` for a rule of this
+    /// target that `check` accepted, whose data is therefore a `T::Info`.
+    unsafe extern "C" fn destroy(par: *const bindings::xt_tgdtor_param) {
+        // SAFETY: x_tables passes a valid `par` for the duration of the call.
+        let par = unsafe { &*par };
+        // SAFETY: as in `check`: the rule's data, checked to be a `T::Info`.
+        let info = unsafe { &*par.targinfo.cast::<T::Info>() };
+        // SAFETY: the rule's namespace: alive (if exiting) while its rules
+        // are destroyed.
+        let net = unsafe { Net::from_raw(par.net) };
+        T::destroy(info, net);
     }
 }
 
@@ -193,10 +272,12 @@ impl<const N: usize> Registration<N> {
                     revision: 0,
                     family: family.nfproto(),
                     hooks: T::HOOKS,
-                    proto: T::PROTO,
+                    // Every protocol: `T::check` decides.
+                    proto: 0,
                     targetsize,
                     target: Some(Adapter::<T>::target),
                     checkentry: Some(Adapter::<T>::check),
+                    destroy: Some(Adapter::<T>::destroy),
                     me: module.as_ptr().cast(),
                     ..Default::default()
                 })

@@ -22,6 +22,7 @@ const IPV4_HEADER_LEN: usize = 20;
 const IPV6_HEADER_LEN: usize = 40;
 const TCP_HEADER_LEN: usize = 20;
 const IPPROTO_TCP: u8 = 6;
+const IPPROTO_ICMPV6: u8 = 58;
 /// The IPv4 flags and fragment offset field: MF (0x2000) and the offset.
 const IP_MF_AND_OFFSET: u16 = 0x3fff;
 const IP_DF: u16 = 0x4000;
@@ -208,6 +209,20 @@ pub fn parse_ipv6(head: &[u8], len: usize) -> Result<Ipv6Segment, NoReply> {
     })
 }
 
+/// Whether the IPv6 packet whose first bytes are `head` is neighbour
+/// discovery (RFC 4861: ICMPv6 types 133 to 137, router and neighbour
+/// solicitations and advertisements and redirects, sent with hop limit
+/// 255 and without extension headers). The link's own plumbing: a rule
+/// without `-p` (a ban list) passes it on to the next rule, or the host
+/// could not reach a banned neighbour, nor answer its TCP.
+pub fn ipv6_neighbour_discovery(head: &[u8]) -> bool {
+    head.len() > IPV6_HEADER_LEN
+        && head[0] >> 4 == 6
+        && head[6] == IPPROTO_ICMPV6
+        && head[7] == 255
+        && (133..=137).contains(&head[IPV6_HEADER_LEN])
+}
+
 /// The one's complement sum of `data` added to `sum` (RFC 1071), folded to
 /// 16 bits: callers may add a few more small values before [`csum_fold`].
 /// Big-endian 32-bit words give the same sum as 16-bit ones (RFC 1071,
@@ -338,6 +353,47 @@ pub fn build_ipv6_reply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    extern crate std;
+    use std::{vec, vec::Vec};
+
+    /// An IPv6 header (from fd00::1 to fd00::2) with next header `next`
+    /// and hop limit `hops`, followed by `rest`.
+    fn ipv6_packet(next: u8, hops: u8, rest: &[u8]) -> Vec<u8> {
+        let mut p = vec![0x60, 0, 0, 0, 0, rest.len() as u8, next, hops];
+        p.extend_from_slice(&[0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        p.extend_from_slice(&[0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        p.extend_from_slice(rest);
+        p
+    }
+
+    #[test]
+    fn neighbour_discovery_is_passed_on_and_nothing_else() {
+        for icmp_type in 133..=137u8 {
+            let p = ipv6_packet(IPPROTO_ICMPV6, 255, &[icmp_type, 0, 0, 0, 0, 0, 0, 0]);
+            assert!(ipv6_neighbour_discovery(&p), "type {icmp_type}");
+            // Not from the link (RFC 4861 drops those), behind an
+            // extension header, or another ICMPv6 type: not passed.
+            let routed = ipv6_packet(IPPROTO_ICMPV6, 254, &[icmp_type, 0, 0, 0, 0, 0, 0, 0]);
+            assert!(!ipv6_neighbour_discovery(&routed));
+            let behind = ipv6_packet(0, 255, &[IPPROTO_ICMPV6, 0, 1, 4, 0, 0, 0, 0, icmp_type]);
+            assert!(!ipv6_neighbour_discovery(&behind));
+        }
+        for icmp_type in [1, 128, 129, 132, 138, 143] {
+            let p = ipv6_packet(IPPROTO_ICMPV6, 255, &[icmp_type, 0, 0, 0]);
+            assert!(!ipv6_neighbour_discovery(&p), "type {icmp_type}");
+        }
+        let tcp = ipv6_packet(IPPROTO_TCP, 255, &[135; 20]);
+        assert!(!ipv6_neighbour_discovery(&tcp));
+        // A header alone, or an IPv4 packet, is none.
+        assert!(!ipv6_neighbour_discovery(&ipv6_packet(
+            IPPROTO_ICMPV6,
+            255,
+            &[]
+        )));
+        let mut v4 = ipv6_packet(IPPROTO_ICMPV6, 255, &[135]);
+        v4[0] = 0x45;
+        assert!(!ipv6_neighbour_discovery(&v4));
+    }
 
     /// A SYN from 10.0.0.1:40000 to 10.0.0.2:135, seq 333636191, window
     /// 16384, with 4 bytes of options (MSS), checksums valid.

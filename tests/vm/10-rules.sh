@@ -16,24 +16,27 @@ load_module || { fail "the module loads"; finish; }
 rules_of() { grep -E '^(\*|:|-A|COMMIT)' | sed -E 's/ \[[0-9]+:[0-9]+\]$//; s/ +$//; s/  +/ /g'; }
 
 # refused VARIANT WHY KERNEL-MESSAGE RULE...: the rule must fail, leave the
-# rule set as it was, and (if given) log why.
+# rule set as it was, and (if given) log why. VARIANT is legacy or nft
+# (iptables), or ip6-legacy or ip6-nft (ip6tables).
 refused() {
-	local v=$1 why=$2 msg=$3 before after out
+	local v=$1 why=$2 msg=$3 before after out cmd
 	shift 3
-	before=$(in_srv "iptables-$v-save" | rules_of)
+	cmd=iptables-$v
+	[ "${v#ip6-}" = "$v" ] || cmd=ip6tables-${v#ip6-}
+	before=$(in_srv "$cmd-save" | rules_of)
 	dmesg_mark
-	if out=$(in_srv "iptables-$v" "$@" 2>&1); then
-		fail "iptables-$v refuses '$*' ($why); it accepted it"
-		in_srv "iptables-$v" -F
+	if out=$(in_srv "$cmd" "$@" 2>&1); then
+		fail "$cmd refuses '$*' ($why); it accepted it"
+		in_srv "$cmd" -F
 		return
 	fi
-	after=$(in_srv "iptables-$v-save" | rules_of)
+	after=$(in_srv "$cmd-save" | rules_of)
 	[ "$before" = "$after" ] || fail "a refused rule changes nothing; before: $before; after: $after"
 	if [ -n "$msg" ] && ! { grep -qF -- "$msg" <<<"$out" || dmesg_since | grep -qF -- "$msg"; }; then
 		fail "refusing '$*' says '$msg'; iptables said: $out; kernel said: $(dmesg_since)"
 		return
 	fi
-	pass "iptables-$v refuses '$*' ($why): ${msg:-$out}"
+	pass "$cmd refuses '$*' ($why): ${msg:-$out}"
 }
 
 for v in $IPTABLES_VARIANTS; do
@@ -43,6 +46,8 @@ for v in $IPTABLES_VARIANTS; do
 	ipt() { in_srv "iptables-$v" "$@"; }
 	# Listing creates a legacy table; do it now, not inside a refusal check.
 	ipt -t raw -S >/dev/null
+	ipt -t mangle -S >/dev/null
+	in_srv "ip6tables-$v" -t mangle -S >/dev/null
 	ipt -A INPUT -p tcp -m tcp --dport 135 -j TARPIT &&
 		ipt -A INPUT -p tcp -m tcp --dport 136 -j TARPIT --honeypot &&
 		ipt -A FORWARD -p tcp -j TARPIT --reset &&
@@ -81,17 +86,53 @@ for v in $IPTABLES_VARIANTS; do
 	fi
 	ipt -F && ipt -X && ipt -F FORWARD
 
+	# What firewall managers write: ban lists without -p (fail2ban's
+	# "-s IP -j TARPIT", crowdsec's "-m set ... -j TARPIT"), and rules
+	# mirrored into OUTPUT and chains called from it (firehol, shorewall).
+	for fam in ip ip6; do
+		x=${fam}tables-$v
+		src=192.0.2.9/32
+		[ "$fam" = ip6 ] && src=2001:db8::9/128
+		accepted="-A INPUT -s $src -j TARPIT --tarpit
+-A INPUT -s $src -p all -j TARPIT --reset
+-A OUTPUT -p tcp -m tcp --sport 22 -j TARPIT --tarpit
+-A OUTPUT -j TARPIT --tarpit
+-A FORWARD -j TARPIT --honeypot"
+		while read -r -a rule; do
+			out=$(in_srv "$x" "${rule[@]}" 2>&1) && pass "$x accepts '${rule[*]}'" ||
+				fail "$x accepts '${rule[*]}'; it said: $out"
+		done <<<"$accepted"
+		in_srv "$x" -N MIRROR && in_srv "$x" -A OUTPUT -j MIRROR &&
+			out=$(in_srv "$x" -A MIRROR -p tcp -j TARPIT 2>&1) &&
+			pass "$x accepts TARPIT in a chain called from OUTPUT" ||
+			fail "$x accepts TARPIT in a chain called from OUTPUT; it said: $out"
+		# -p all reads back as no -p, as iptables prints any rule.
+		want=$({ sed 's/ -p all//' <<<"$accepted"; echo "-A MIRROR -p tcp -j TARPIT --tarpit"; } | sort)
+		got=$(in_srv "$x" -S | grep -e '-j TARPIT' | sort)
+		[ "$want" = "$got" ] && pass "$x -S prints them back" ||
+			fail "$x -S prints them back; want: $want; got: $got"
+		saved=$(in_srv "$x-save" | rules_of)
+		in_srv "$x" -F && in_srv "$x" -X
+		in_srv "$x-restore" <<<"$saved" && again=$(in_srv "$x-save" | rules_of) && [ "$saved" = "$again" ] &&
+			pass "$x: save, restore, save round-trips them" ||
+			fail "$x: save/restore round-trips; first: $saved; then: ${again:-}"
+		in_srv "$x" -F && in_srv "$x" -X
+	done
+
 	refused "$v" "not TCP" "only valid for protocol 6" -A INPUT -p udp -j TARPIT
-	refused "$v" "no protocol" "only valid for protocol 6" -A INPUT -j TARPIT
-	refused "$v" "OUTPUT cannot reply" "only usable from INPUT/FORWARD" -A OUTPUT -p tcp -j TARPIT
-	refused "$v" "PREROUTING cannot reply" "only usable from INPUT/FORWARD" -t raw -A PREROUTING -p tcp -j TARPIT
-	ipt -N OUT && ipt -A OUTPUT -j OUT
+	refused "ip6-$v" "not TCP" "only valid for protocol 6" -A INPUT -p udp -j TARPIT
+	refused "$v" "every protocol but TCP" "every protocol but protocol 6" -A INPUT ! -p tcp -j TARPIT
+	refused "ip6-$v" "every protocol but TCP" "every protocol but protocol 6" -A INPUT ! -p tcp -j TARPIT
+	refused "$v" "PREROUTING cannot reply" "only usable from INPUT/FORWARD/OUTPUT" -t raw -A PREROUTING -p tcp -j TARPIT
+	refused "ip6-$v" "PREROUTING cannot reply" "only usable from INPUT/FORWARD/OUTPUT" -t mangle -A PREROUTING -j TARPIT
+	refused "$v" "POSTROUTING cannot reply" "only usable from INPUT/FORWARD/OUTPUT" -t mangle -A POSTROUTING -p tcp -j TARPIT
+	ipt -t mangle -N PRE && ipt -t mangle -A PREROUTING -j PRE
 	# nf_tables checks the hooks of a chain that is not a base chain at
 	# commit time, without x_tables' message: iptables-nft only says EINVAL.
-	why="only usable from INPUT/FORWARD"
+	why="only usable from INPUT/FORWARD/OUTPUT"
 	[ "$v" = nft ] && why="Invalid argument"
-	refused "$v" "a chain called from OUTPUT" "$why" -A OUT -p tcp -j TARPIT
-	ipt -F OUTPUT && ipt -X OUT
+	refused "$v" "a chain called from PREROUTING" "$why" -t mangle -A PRE -p tcp -j TARPIT
+	ipt -t mangle -F PREROUTING && ipt -t mangle -X PRE
 	refused "$v" "two modes" 'option "--tarpit" cannot be used together with "--reset"' \
 		-A INPUT -p tcp -j TARPIT --tarpit --reset
 	refused "$v" "a mode twice" 'can only be used once' -A INPUT -p tcp -j TARPIT --honeypot --honeypot

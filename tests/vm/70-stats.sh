@@ -7,14 +7,15 @@
 # malformed and truncated headers through a rule without the tcp match
 # (which would drop them itself), fragments in FORWARD without conntrack
 # (INPUT only sees reassembled packets), a prohibited reply route, an IPv6
-# source that is the tarpit's own address.
+# source that is the tarpit's own address, other protocols through a rule
+# without -p (a ban list), what the host sends through a rule in OUTPUT.
 . "$(dirname "$0")/lib.sh"
 OTHER=tp-other
 
 COUNTERS="packets syn_ack_sent zero_window_ack_sent ack_sent rst_sent no_reply_by_mode
 no_reply_not_host no_reply_not_unicast no_reply_truncated no_reply_malformed
 no_reply_ip_options no_reply_fragment no_reply_not_tcp no_reply_bad_data_offset
-no_reply_bad_checksum no_reply_route_failed no_reply_own_address"
+no_reply_bad_checksum no_reply_route_failed no_reply_own_address no_reply_output rules"
 
 load_module || { fail "the module loads"; finish; }
 setup_hosts || { fail "the test namespaces are set up"; finish; }
@@ -56,6 +57,20 @@ in_srv iptables-legacy -A INPUT -p tcp --dport 136 -j TARPIT --honeypot
 in_srv iptables-legacy -A FORWARD -p tcp -j TARPIT
 in_srv ip6tables-legacy -A INPUT -d fd00::4 -p tcp -j TARPIT
 in_srv ip6tables-legacy -A INPUT -p tcp --dport 135 -j TARPIT
+# A ban list's rule, without -p: .5 and ::5 tarpit TCP, drop the rest.
+ip -n "$SRV" addr add 10.0.0.5/24 dev veth0
+ip -n "$SRV" addr add fd00::5/64 dev veth0 nodad
+in_srv iptables-legacy -A INPUT -d 10.0.0.5 -j TARPIT
+in_srv ip6tables-legacy -A INPUT -d fd00::5 -j TARPIT
+# No neighbour probes to ::5 (they would be dropped, and counted).
+ip -n "$CLI" neigh replace fd00::5 dev veth0 nud permanent \
+	lladdr "$(ip -n "$SRV" -br link show veth0 | awk '{ print $3 }')"
+# OUTPUT: the replies from port 135 pass a TARPIT rule there (the rule
+# lets the tarpit's own replies go); what the host sends to .77 and ::77
+# does not.
+in_srv iptables-legacy -A OUTPUT -p tcp --sport 135 -j TARPIT
+in_srv iptables-legacy -A OUTPUT -d 10.0.0.77 -j TARPIT
+in_srv ip6tables-legacy -A OUTPUT -d fd00::77 -j TARPIT
 # The hand-made client has no sockets: its kernel would answer each SYN/ACK
 # with a RST, which the tarpit would count too. (The tcp match would drop
 # the client's own truncated headers: those to .4 and ::4 pass first.)
@@ -103,22 +118,46 @@ quiet("10.0.0.99", sys.argv[2]).send(1017, 135, SYN, seq=1, wait=0)   # reply ro
 quiet("fd00::99", "fd00::2").send(1018, 135, SYN, seq=1, wait=0)      # reply route prohibited
 quiet("10.0.0.255", sys.argv[2]).send(1019, 135, SYN, seq=1, wait=0)  # reply to a broadcast address
 quiet("fd00::2", "fd00::2").send(1021, 135, SYN, seq=1, wait=0)      # from the tarpit's own address
+# Other protocols through the rules without -p: UDP and ICMP echo, and
+# UDP behind an IPv6 hop-by-hop header (found past it).
+u4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u4.sendto(b"x", ("10.0.0.5", 53))                             # not TCP
+icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+icmp.sendto(bytes([8, 0, 0xf7, 0xfe, 0, 1, 0, 0]), ("10.0.0.5", 0))  # not TCP
+u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+u6.setsockopt(socket.IPPROTO_IPV6, 54, bytes([0, 0, 1, 4, 0, 0, 0, 0]))  # IPV6_HOPOPTS
+u6.sendto(b"x", ("fd00::5", 53))                              # not TCP
+icmp6 = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+icmp6.sendto(bytes([128, 0, 0, 0, 0, 1, 0, 1]), ("fd00::5", 0))  # not TCP
 p.send(1020, 9, SYN, seq=1)                                   # barrier: no rule, the stack's RST
+PY
+# What the tarpit host itself sends to .77 and ::77: dropped in OUTPUT.
+# (A drop in OUTPUT fails the sender's call with EPERM.)
+in_srv python3 - <<'PY'
+import socket
+for family, dst in ((socket.AF_INET, "10.0.0.77"), (socket.AF_INET6, "fd00::77")):
+    try:
+        socket.socket(family, socket.SOCK_DGRAM).sendto(b"x", (dst, 9))  # output
+    except PermissionError:
+        pass
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setblocking(False)
+s.connect_ex(("10.0.0.77", 9))                                # output: one SYN
+s.close()                                                     # before any retransmission
 PY
 after=$(stats "$SRV")
 echo "$after" | sed 's/^/    /'
-for want in packets=24 syn_ack_sent=4 zero_window_ack_sent=2 ack_sent=1 rst_sent=1 \
+for want in packets=31 syn_ack_sent=4 zero_window_ack_sent=2 ack_sent=1 rst_sent=1 \
 	no_reply_by_mode=2 no_reply_own_address=1 no_reply_bad_checksum=1 no_reply_ip_options=2 no_reply_not_host=1 \
 	no_reply_truncated=2 no_reply_bad_data_offset=2 no_reply_fragment=2 \
-	no_reply_route_failed=2 no_reply_not_unicast=1 no_reply_malformed=0 no_reply_not_tcp=0; do
+	no_reply_route_failed=2 no_reply_not_unicast=1 no_reply_malformed=0 no_reply_not_tcp=4 no_reply_output=3; do
 	k=${want%=*} n=${want#*=}
 	[ "$(stat_of "$after" "$k")" = "$n" ] && pass "$k is $n" ||
 		fail "$k is $n after the known traffic; got $(stat_of "$after" "$k")"
 done
 # What no wire can make: the kernel refuses or trims such headers before
-# any hook (ip_rcv_core, ipv6_rcv), and a rule needs -p tcp today.
+# any hook (ip_rcv_core, ipv6_rcv).
 skip_check "no_reply_malformed moves" "not driven: ip_rcv_core() and ip6_rcv_core() drop a bad version or header length and trim to the IP length first; only an IPv6 BIG TCP GRO packet (payload length 0 without a hop-by-hop header, ipv6_gro_complete()) reaches it, which this test does not build"
-skip_check "no_reply_not_tcp moves" "unreachable while TARPIT rules need -p tcp (the x_tables core refuses others)"
 
 other=$(ip netns exec "$OTHER" setpriv --reuid=65534 --regid=65534 --clear-groups cat /proc/net/xt_TARPIT 2>&1)
 all_zero "$other" &&
