@@ -11,6 +11,7 @@
 #include <linux/skbuff.h>
 #include <net/dst.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_helper.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
@@ -27,6 +28,7 @@
 #include <linux/random.h>
 #include <linux/ratelimit.h>
 #include "helpers.h"
+#include "stats.h"
 
 /*
  * Local traffic comes over loopback; anything else with one of our own
@@ -149,6 +151,10 @@ void tarpit_refuse_protocol(unsigned int protocol, bool inverted)
  * mirror every service (firehol's "server ssh tarpit"), then see the
  * tarpit's answers as that service's. The reply direction is never
  * confirmed, so the incoming packet's conntrack entry stays as it was.
+ * Except where conntrack would then change the reply: a connection with a
+ * helper or sequence adjustment (a NAT helper's, SYNPROXY's) would have
+ * the helper parse it, or its numbers shifted once more, in nf_confirm();
+ * RELATED spares it that, as it spares REJECT's RSTs.
  * A reply to an untracked packet (the NOTRACK advice) stays untracked:
  * conntrack in LOCAL_OUT would otherwise start tracking it, one entry per
  * held connection.
@@ -162,6 +168,10 @@ static void tarpit_ct_attach(struct sk_buff *nskb, const struct sk_buff *oldskb)
 	if (!ct) {
 		if (ctinfo == IP_CT_UNTRACKED)
 			nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
+		return;
+	}
+	if (nfct_help(ct) || test_bit(IPS_SEQ_ADJUST_BIT, &ct->status)) {
+		nf_ct_attach(nskb, oldskb);
 		return;
 	}
 	nf_conntrack_get(&ct->ct_general);
@@ -239,35 +249,17 @@ static enum tarpit_send_result tarpit_xmit_result(int err)
 }
 
 /*
- * The reply this CPU is sending through LOCAL_OUT, while it is. A TARPIT
- * rule in OUTPUT (firewall managers mirror their INPUT rules there) lets
- * exactly this skb pass and drops whatever else the host sends: pointer
- * identity, which nothing outside this module can forge.
- */
-static DEFINE_PER_CPU(const struct sk_buff *, tarpit_reply_in_flight);
-
-bool tarpit_is_own_reply(const struct sk_buff *skb)
-{
-	return this_cpu_read(tarpit_reply_in_flight) == skb;
-}
-
-/*
- * ip_local_out() or ip6_local_out() of the reply @nskb, marked in flight on
- * this CPU meanwhile (bottom halves off: the same CPU from mark to unmark,
- * and no softirq in between sees the mark).
+ * ip_local_out() or ip6_local_out() of the reply @nskb by the namespace's
+ * reply socket, which the hook state carries through LOCAL_OUT (and through
+ * a queue and back): a TARPIT rule in OUTPUT knows the reply by it. The
+ * socket does not own the skb (no memory accounting, no cgroup egress
+ * program of its own).
  */
 static int tarpit_local_out(struct net *net, struct sk_buff *nskb, bool ipv4)
 {
-	const struct sk_buff *outer;
-	int err;
+	struct sock *sk = tarpit_reply_sock(net, ipv4);
 
-	local_bh_disable();
-	outer = __this_cpu_read(tarpit_reply_in_flight);
-	__this_cpu_write(tarpit_reply_in_flight, nskb);
-	err = ipv4 ? ip_local_out(net, nskb->sk, nskb) : ip6_local_out(net, nskb->sk, nskb);
-	__this_cpu_write(tarpit_reply_in_flight, outer);
-	local_bh_enable();
-	return err;
+	return ipv4 ? ip_local_out(net, sk, nskb) : ip6_local_out(net, sk, nskb);
 }
 
 /*

@@ -60,12 +60,6 @@ void tarpit_refuse_unknown_mode(unsigned int mode);
  */
 void tarpit_refuse_protocol(unsigned int protocol, bool inverted);
 
-/*
- * Whether @skb is the reply this CPU is sending right now (a TARPIT rule in
- * OUTPUT sees it on its way out). Any context.
- */
-bool tarpit_is_own_reply(const struct sk_buff *skb);
-
 /* What tarpit_send_ipv4() and tarpit_send_ipv6() return. */
 enum tarpit_send_result {
 	TARPIT_SENT = 0,

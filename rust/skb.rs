@@ -101,13 +101,6 @@ impl SkBuff {
         }
     }
 
-    /// Whether this is the reply the target is sending right now, on its
-    /// way through OUTPUT.
-    pub(crate) fn is_own_reply(&self) -> bool {
-        // SAFETY: the helper only compares the pointer with the one it keeps.
-        unsafe { bindings::tarpit_is_own_reply(self.as_raw()) }
-    }
-
     /// Sends `reply` (a whole IPv4 or IPv6 packet, per `family`) back to this
     /// packet's sender in `net`, from netfilter hook `hook`, with TTL or hop
     /// limit `ttl` (0: the route's); `closing` (the reply is a RST) marks

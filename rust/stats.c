@@ -11,6 +11,7 @@
 #include <linux/proc_fs.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
+#include <net/inet_common.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include "stats.h"
@@ -53,6 +54,12 @@ struct tarpit_net {
 	atomic_t isn_key_redraw;
 	/* TARPIT rules in this namespace (iptables and ip6tables, any variant). */
 	atomic_t rules;
+	/*
+	 * The kernel sockets the replies are sent by (IPv4, IPv6): a TARPIT
+	 * rule in OUTPUT knows the tarpit's own replies by them (the hook
+	 * state's socket), also after a queue gave a reply back.
+	 */
+	struct sock *reply_sk[2];
 };
 
 static unsigned int tarpit_net_id __read_mostly;
@@ -74,9 +81,40 @@ static int tarpit_stats_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+static void tarpit_reply_socks_destroy(struct tarpit_net *tn)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tn->reply_sk); i++) {
+		if (tn->reply_sk[i])
+			inet_ctl_sock_destroy(tn->reply_sk[i]);
+		tn->reply_sk[i] = NULL;
+	}
+}
+
+/*
+ * Raw TCP sockets, unhashed (inet_ctl_sock_create()): they never see a
+ * packet, as the kernel's own ICMP and TCP reply sockets.
+ */
+static int tarpit_reply_socks_create(struct tarpit_net *tn, struct net *net)
+{
+	int err;
+
+	err = inet_ctl_sock_create(&tn->reply_sk[0], PF_INET, SOCK_RAW, IPPROTO_TCP, net);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (!err)
+		err = inet_ctl_sock_create(&tn->reply_sk[1], PF_INET6, SOCK_RAW, IPPROTO_TCP,
+					   net);
+#endif
+	if (err)
+		tarpit_reply_socks_destroy(tn);
+	return err;
+}
+
 static int __net_init tarpit_net_init(struct net *net)
 {
 	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
+	int err;
 
 	/* Before the RNG is ready, drawn again later (tarpit_isn_key()). */
 	atomic_set(&tn->isn_key_redraw, !rng_is_initialized());
@@ -86,21 +124,39 @@ static int __net_init tarpit_net_init(struct net *net)
 	tn->counters = alloc_percpu(struct tarpit_counters);
 	if (!tn->counters)
 		return -ENOMEM;
+	err = tarpit_reply_socks_create(tn, net);
+	if (err)
+		goto free_counters;
 	/* World-readable: /proc/net shows only the reader's own namespace. */
 	if (!proc_create_net_single("xt_TARPIT", 0444, net->proc_net,
 				    tarpit_stats_show, NULL)) {
-		free_percpu(tn->counters);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto destroy_socks;
 	}
 	return 0;
+
+destroy_socks:
+	tarpit_reply_socks_destroy(tn);
+free_counters:
+	free_percpu(tn->counters);
+	tn->counters = NULL;
+	return err;
 }
 
+/*
+ * x_tables and nf_tables may destroy the namespace's rules after this (in
+ * the order the per-net operations were registered), while the per-net
+ * data itself stays until every exit has run: what this frees is NULL
+ * afterwards, and the functions below leave it alone then.
+ */
 static void __net_exit tarpit_net_exit(struct net *net)
 {
 	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
 
 	remove_proc_entry("xt_TARPIT", net->proc_net);
+	tarpit_reply_socks_destroy(tn);
 	free_percpu(tn->counters);
+	tn->counters = NULL;
 }
 
 static struct pernet_operations tarpit_net_ops = {
@@ -144,10 +200,26 @@ void tarpit_rules_changed(struct net *net, int delta)
 	atomic_add(delta, &tn->rules);
 }
 
+struct sock *tarpit_reply_sock(struct net *net, bool ipv4)
+{
+	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
+
+	return tn->reply_sk[ipv4 ? 0 : 1];
+}
+
+bool tarpit_is_reply_sock(struct net *net, const struct sock *sk)
+{
+	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
+
+	return sk && (sk == tn->reply_sk[0] || sk == tn->reply_sk[1]);
+}
+
 void tarpit_stats_count(struct net *net, enum tarpit_counter outcome)
 {
 	struct tarpit_net *tn = net_generic(net, tarpit_net_id);
 
+	if (!tn->counters)
+		return;
 	this_cpu_inc(tn->counters->count[TARPIT_PACKETS]);
 	if (outcome > TARPIT_PACKETS && outcome < TARPIT_NR_COUNTERS)
 		this_cpu_inc(tn->counters->count[outcome]);

@@ -39,13 +39,25 @@ void tarpit_stats_unregister(void);
 
 /*
  * A TARPIT rule was made (@delta 1) or is gone (-1) in @net: the "rules"
- * line after the counters. Also while @net exits (x_tables destroys its
- * rules after this module's per-net exit: the number lives in the per-net
- * data, freed after every exit).
+ * line after the counters. Also while @net exits: x_tables may destroy its
+ * rules after this module's per-net exit, and the number lives in the
+ * per-net data, freed only after every exit.
  */
 void tarpit_rules_changed(struct net *net, int delta);
 
-/* Counts one packet in @net, with its @outcome. Any context. */
+/*
+ * The kernel socket @net's IPv4 (@ipv4) or IPv6 replies are sent by; NULL
+ * once @net exits.
+ */
+struct sock *tarpit_reply_sock(struct net *net, bool ipv4);
+
+/* Whether @sk is one of @net's reply sockets. Compares pointers only. */
+bool tarpit_is_reply_sock(struct net *net, const struct sock *sk);
+
+/*
+ * Counts one packet in @net, with its @outcome. Any context; nothing once
+ * @net exits.
+ */
 void tarpit_stats_count(struct net *net, enum tarpit_counter outcome);
 
 /*

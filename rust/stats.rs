@@ -129,6 +129,17 @@ pub(crate) fn rules_changed(net: &Net, delta: i32) {
     unsafe { bindings::tarpit_rules_changed(net.as_raw(), delta) };
 }
 
+/// Whether `sk` (a hook state's socket, compared, never dereferenced) is
+/// one of `net`'s reply sockets: the packet is a reply of this target.
+pub(crate) fn is_reply_socket(net: &Net, sk: *const bindings::sock) -> bool {
+    if !registered() {
+        return false;
+    }
+    // SAFETY: `net` is alive (type invariant) and has the per-namespace
+    // state (see `registered`); the helper only compares `sk`.
+    unsafe { bindings::tarpit_is_reply_sock(net.as_raw(), sk) }
+}
+
 /// `net`'s key of the SYN/ACK sequence numbers; `None` without the
 /// per-namespace state.
 pub(crate) fn isn_key(net: &Net) -> Option<siphash::Key> {

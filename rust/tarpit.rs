@@ -162,6 +162,26 @@ fn reply(skb: &mut SkBuff, mode: Mode, par: &ActionParam<'_>) -> Result<Reply, S
     })
 }
 
+/// A packet this host sends, at a TARPIT rule in OUTPUT (which firewall
+/// managers mirror from their INPUT rules): the tarpit's own replies pass,
+/// as ACCEPT would pass them; so does IPv6 neighbour discovery, to the next
+/// rule, or the host could not reach a banned neighbour; anything else is
+/// dropped, never answered.
+fn output(skb: &SkBuff, par: &ActionParam<'_>) -> u32 {
+    if stats::is_reply_socket(par.net(), par.socket()) {
+        return bindings::NF_ACCEPT;
+    }
+    if par.family() == Family::Ipv6 {
+        let mut buf = [0u8; HEAD_LEN];
+        let view = skb.view(Family::Ipv6, &mut buf);
+        if view.head.is_some_and(packet::ipv6_neighbour_discovery) {
+            return bindings::XT_CONTINUE;
+        }
+    }
+    stats::count(par.net(), &Err(Silence::Output));
+    bindings::NF_DROP
+}
+
 /// The TARPIT target.
 pub(crate) struct Tarpit;
 
@@ -208,13 +228,7 @@ impl Target for Tarpit {
 
     fn target(skb: &mut SkBuff, info: &Self::Info, par: &ActionParam<'_>) -> u32 {
         if par.hook() == bindings::NF_INET_LOCAL_OUT {
-            // Our own reply on its way out passes, as ACCEPT would pass it;
-            // anything else this host sends is dropped, never answered.
-            if skb.is_own_reply() {
-                return bindings::NF_ACCEPT;
-            }
-            stats::count(par.net(), &Err(Silence::Output));
-            return bindings::NF_DROP;
+            return output(skb, par);
         }
         let outcome = match Mode::from_variant(info.variant) {
             Some(mode) => reply(skb, mode, par),

@@ -79,23 +79,22 @@ impl RuleProtocol {
         if entry.is_null() {
             return RuleProtocol::Unknown;
         }
-        let (number, inverted, given) = if u32::from(par.family) == bindings::NFPROTO_IPV6 {
-            // SAFETY: an IPv6 rule's entry is an `ip6t_entry` (caller).
-            let ip = unsafe { &(*entry.cast::<bindings::ip6t_entry>()).ipv6 };
-            let given = u32::from(ip.flags) & bindings::IP6T_F_PROTO != 0;
-            (
-                ip.proto,
-                u32::from(ip.invflags) & bindings::XT_INV_PROTO != 0,
-                given,
-            )
-        } else {
-            // SAFETY: an IPv4 rule's entry is an `ipt_entry` (caller).
-            let ip = unsafe { &(*entry.cast::<bindings::ipt_entry>()).ip };
-            (
-                ip.proto,
-                u32::from(ip.invflags) & bindings::XT_INV_PROTO != 0,
-                true,
-            )
+        let (number, inverted, given) = match u32::from(par.family) {
+            bindings::NFPROTO_IPV6 => {
+                // SAFETY: an IPv6 rule's entry is an `ip6t_entry` (caller).
+                let ip = unsafe { &(*entry.cast::<bindings::ip6t_entry>()).ipv6 };
+                let given = u32::from(ip.flags) & bindings::IP6T_F_PROTO != 0;
+                let inverted = u32::from(ip.invflags) & bindings::XT_INV_PROTO != 0;
+                (ip.proto, inverted, given)
+            }
+            bindings::NFPROTO_IPV4 => {
+                // SAFETY: an IPv4 rule's entry is an `ipt_entry` (caller).
+                let ip = unsafe { &(*entry.cast::<bindings::ipt_entry>()).ip };
+                let inverted = u32::from(ip.invflags) & bindings::XT_INV_PROTO != 0;
+                (ip.proto, inverted, true)
+            }
+            // Not a family this target registers for.
+            _ => return RuleProtocol::Unknown,
         };
         // ip6tables leaves the number alone without IP6T_F_PROTO, and
         // nft_compat sets the flag only for a number: either way 0 is any.
@@ -158,6 +157,12 @@ impl ActionParam<'_> {
     /// The network namespace the packet is in.
     pub(crate) fn net(&self) -> &Net {
         self.net
+    }
+
+    /// The socket the packet is sent by, as the hook state says (in
+    /// OUTPUT; may be null). Only for comparing: never dereferenced here.
+    pub(crate) fn socket(&self) -> *const bindings::sock {
+        self.state.sk
     }
 }
 

@@ -210,17 +210,19 @@ pub fn parse_ipv6(head: &[u8], len: usize) -> Result<Ipv6Segment, NoReply> {
 }
 
 /// Whether the IPv6 packet whose first bytes are `head` is neighbour
-/// discovery (RFC 4861: ICMPv6 types 133 to 137, router and neighbour
-/// solicitations and advertisements and redirects, sent with hop limit
-/// 255 and without extension headers). The link's own plumbing: a rule
-/// without `-p` (a ban list) passes it on to the next rule, or the host
-/// could not reach a banned neighbour, nor answer its TCP.
+/// discovery proper (RFC 4861: a neighbour solicitation or advertisement,
+/// ICMPv6 type 135 or 136, code 0, hop limit 255, no extension header).
+/// The link's own plumbing: a rule without `-p` (a ban list) passes it on
+/// to the next rule, or the host could not reach a banned neighbour, nor
+/// answer its TCP. Router advertisements and redirects from a banned host
+/// are not passed: they would steer the host's routes.
 pub fn ipv6_neighbour_discovery(head: &[u8]) -> bool {
-    head.len() > IPV6_HEADER_LEN
+    head.len() > IPV6_HEADER_LEN + 1
         && head[0] >> 4 == 6
         && head[6] == IPPROTO_ICMPV6
         && head[7] == 255
-        && (133..=137).contains(&head[IPV6_HEADER_LEN])
+        && matches!(head[IPV6_HEADER_LEN], 135 | 136)
+        && head[IPV6_HEADER_LEN + 1] == 0
 }
 
 /// The one's complement sum of `data` added to `sum` (RFC 1071), folded to
@@ -368,17 +370,21 @@ mod tests {
 
     #[test]
     fn neighbour_discovery_is_passed_on_and_nothing_else() {
-        for icmp_type in 133..=137u8 {
+        for icmp_type in [135, 136] {
             let p = ipv6_packet(IPPROTO_ICMPV6, 255, &[icmp_type, 0, 0, 0, 0, 0, 0, 0]);
             assert!(ipv6_neighbour_discovery(&p), "type {icmp_type}");
-            // Not from the link (RFC 4861 drops those), behind an
-            // extension header, or another ICMPv6 type: not passed.
+            // Not from the link (RFC 4861 drops those), another code,
+            // behind an extension header: not passed.
             let routed = ipv6_packet(IPPROTO_ICMPV6, 254, &[icmp_type, 0, 0, 0, 0, 0, 0, 0]);
             assert!(!ipv6_neighbour_discovery(&routed));
-            let behind = ipv6_packet(0, 255, &[IPPROTO_ICMPV6, 0, 1, 4, 0, 0, 0, 0, icmp_type]);
+            let code = ipv6_packet(IPPROTO_ICMPV6, 255, &[icmp_type, 1, 0, 0, 0, 0, 0, 0]);
+            assert!(!ipv6_neighbour_discovery(&code));
+            let behind = ipv6_packet(0, 255, &[IPPROTO_ICMPV6, 0, 1, 4, 0, 0, 0, 0, icmp_type, 0]);
             assert!(!ipv6_neighbour_discovery(&behind));
         }
-        for icmp_type in [1, 128, 129, 132, 138, 143] {
+        // Router solicitations and advertisements and redirects steer
+        // routes: a banned host's are not passed; nor is anything else.
+        for icmp_type in [1, 128, 129, 132, 133, 134, 137, 138, 143] {
             let p = ipv6_packet(IPPROTO_ICMPV6, 255, &[icmp_type, 0, 0, 0]);
             assert!(!ipv6_neighbour_discovery(&p), "type {icmp_type}");
         }
@@ -390,7 +396,12 @@ mod tests {
             255,
             &[]
         )));
-        let mut v4 = ipv6_packet(IPPROTO_ICMPV6, 255, &[135]);
+        assert!(!ipv6_neighbour_discovery(&ipv6_packet(
+            IPPROTO_ICMPV6,
+            255,
+            &[135]
+        )));
+        let mut v4 = ipv6_packet(IPPROTO_ICMPV6, 255, &[135, 0]);
         v4[0] = 0x45;
         assert!(!ipv6_neighbour_discovery(&v4));
     }

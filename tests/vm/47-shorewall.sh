@@ -47,11 +47,15 @@ loc	all	ACCEPT
 net	all	DROP
 all	all	REJECT
 EOT
+# Honeypot and reset in the ALL section: modes_wire.py also sends segments
+# conntrack calls INVALID (no flags, say), which shorewall drops before its
+# NEW section.
 cat >"$sw/rules" <<'EOT'
-?SECTION NEW
-TARPIT			net	$FW	tcp	22
+?SECTION ALL
 TARPIT(honeypot)	net	$FW	tcp	23
 TARPIT(reset)		net	$FW	tcp	24
+?SECTION NEW
+TARPIT			net	$FW	tcp	22
 HTTP(ACCEPT)		net	$FW
 # modes_wire.py's barrier: a closed port whose RST tells that no more replies come.
 ACCEPT			net	$FW	tcp	9
