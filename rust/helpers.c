@@ -151,10 +151,13 @@ void tarpit_refuse_protocol(unsigned int protocol, bool inverted)
  * mirror every service (firehol's "server ssh tarpit"), then see the
  * tarpit's answers as that service's. The reply direction is never
  * confirmed, so the incoming packet's conntrack entry stays as it was.
- * Except where conntrack would then change the reply: a connection with a
- * helper or sequence adjustment (a NAT helper's, SYNPROXY's) would have
- * the helper parse it, or its numbers shifted once more, in nf_confirm();
- * RELATED spares it that, as it spares REJECT's RSTs.
+ * Except where conntrack would then change the reply: on a connection with
+ * a helper or sequence adjustment (a NAT helper's, SYNPROXY's), nf_confirm()
+ * would have the helper parse it, or shift its numbers once more. There
+ * the reply gets nf_ct_attach()'s RELATED state, as REJECT's RSTs do, which
+ * nf_confirm() spares both for a reply to a segment of the original
+ * direction (RELATED_REPLY; not for one of the reply direction, as for
+ * REJECT).
  * A reply to an untracked packet (the NOTRACK advice) stays untracked:
  * conntrack in LOCAL_OUT would otherwise start tracking it, one entry per
  * held connection.

@@ -11,7 +11,9 @@
 #include <linux/proc_fs.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
+#include <linux/ipv6.h>
 #include <net/inet_common.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include "stats.h"
@@ -102,7 +104,8 @@ static int tarpit_reply_socks_create(struct tarpit_net *tn, struct net *net)
 
 	err = inet_ctl_sock_create(&tn->reply_sk[0], PF_INET, SOCK_RAW, IPPROTO_TCP, net);
 #if IS_ENABLED(CONFIG_IPV6)
-	if (!err)
+	/* Booted with ipv6.disable=1: no IPv6 replies, and no socket for them. */
+	if (!err && ipv6_mod_enabled())
 		err = inet_ctl_sock_create(&tn->reply_sk[1], PF_INET6, SOCK_RAW, IPPROTO_TCP,
 					   net);
 #endif

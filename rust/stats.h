@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 struct net;
+struct sock;
 
 /* Keep in step with tarpit_counter_names in stats.c. */
 enum tarpit_counter {

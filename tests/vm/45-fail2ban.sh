@@ -6,9 +6,8 @@
 #  - banaction = iptables-multiport[blocktype=TARPIT], and for IPv6 the
 #    action.d/iptables.local the README gives: failed logins written to the
 #    jail's log (fail2ban's own sshd filter finds them) ban a client over
-#    IPv4 and IPv6; the banned client is held on the wire, its UDP and
-#    echo requests are dropped; a client not banned reaches the real
-#    service; unbanip lets the client through again; banip bans it again;
+#    IPv4 and IPv6; the banned client is held on the wire; a client not
+#    banned reaches the real service; unbanip lets the client through again; banip bans it again;
 #    stopping fail2ban removes every rule;
 #  - iptables-allports[blocktype=TARPIT] with the jail's protocol = all
 #    (every protocol of a banned address goes to the ban: its UDP and echo

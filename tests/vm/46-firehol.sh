@@ -68,8 +68,12 @@ if out=$(firehol_run "$fh/firehol.conf" start 2>&1); then
 	done
 	held "$CLI" veth0 "$SRV4" 22 || fail "world, policy tarpit: the client is held on port 22 over IPv4 (see above)"
 	held "$CLI" veth0 fd00::2 22 || fail "world, policy tarpit: the client is held on port 22 over IPv6 (see above)"
+	not_tcp=$(in_srv awk '$1 == "no_reply_not_tcp" { print $2 }' /proc/net/xt_TARPIT)
 	check "world, policy tarpit: the client's UDP and echo requests are dropped (IPv4)" silent "$CLI" "$SRV4"
 	check "world, policy tarpit: and over IPv6" silent "$CLI" fd00::2
+	after=$(in_srv awk '$1 == "no_reply_not_tcp" { print $2 }' /proc/net/xt_TARPIT)
+	check "world, policy tarpit: by TARPIT, as not TCP (no_reply_not_tcp $not_tcp -> $after)" \
+		test "$after" -ge $((not_tcp + 4))
 	check "world: port 80 (server http accept) is served over IPv4" reaches "$CLI" "$SRV4" 80
 	check "world: and over IPv6" reaches "$CLI" fd00::2 80
 	held "$OTHER" veth1 10.0.1.2 22 || fail "lan, server ssh tarpit: the client is held on port 22 over IPv4 (see above)"

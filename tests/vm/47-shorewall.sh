@@ -47,9 +47,9 @@ loc	all	ACCEPT
 net	all	DROP
 all	all	REJECT
 EOT
-# Honeypot and reset in the ALL section: modes_wire.py also sends segments
-# conntrack calls INVALID (no flags, say), which shorewall drops before its
-# NEW section.
+# Honeypot and reset in the ALL section: modes_wire.py's segments are of
+# every conntrack state (a FIN, an ACK of no connection), which the NEW
+# section would not see.
 cat >"$sw/rules" <<'EOT'
 ?SECTION ALL
 TARPIT(honeypot)	net	$FW	tcp	23
@@ -88,8 +88,12 @@ for v in $IPTABLES_VARIANTS; do
 	in_srv "iptables-$v-save" | grep -- '-j TARPIT' | sed 's/^/      /'
 
 	held "$CLI" veth0 "$SRV4" 22 || fail "$v: TARPIT net \$FW tcp 22 holds the client (see above)"
-	in_cli python3 "$repo/tests/vm/modes_wire.py" "$CLI4" "$SRV4" 23 24 ||
+	# Shorewall drops what conntrack calls INVALID (a segment without
+	# flags) before any rule, even in the ALL section.
+	in_cli python3 "$repo/tests/vm/modes_wire.py" "$CLI4" "$SRV4" 23 24 --flagless-dropped ||
 		fail "$v: TARPIT(honeypot) on 23 and TARPIT(reset) on 24 answer as those modes prescribe (see above)"
+	skip_check "$v: reset mode's answer to a segment without flags" \
+		"shorewall drops what conntrack calls INVALID before its rules (22-modes-wire checks it without shorewall)"
 	check "$v: port 80 (HTTP(ACCEPT)) is served" reaches "$CLI" "$SRV4" 80
 	check "$v: the net policy drops the client's UDP and echo requests" silent "$CLI" "$SRV4"
 	held "$OTHER" veth1 10.0.1.2 22 || fail "$v: SSH(TARPIT) from loc holds the client (see above)"
@@ -98,7 +102,7 @@ for v in $IPTABLES_VARIANTS; do
 	# The host's own SMTP to the net: dropped in OUTPUT by the $FW rule.
 	in_cli python3 "$repo/tests/vm/banner_server.py" 25 26 >/dev/null 2>&1 &
 	server=$!
-	sleep 0.5
+	wait_listen "$CLI" 26 || fail "$v: a service listens on the net's ports 25 and 26"
 	output=$(stat_of no_reply_output)
 	if reaches "$SRV" "$CLI4" 25 >/dev/null; then
 		fail "$v: TARPIT \$FW net tcp 25 keeps the host from reaching the net's port 25; it reached it"

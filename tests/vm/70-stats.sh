@@ -62,7 +62,8 @@ ip -n "$SRV" addr add 10.0.0.5/24 dev veth0
 ip -n "$SRV" addr add fd00::5/64 dev veth0 nodad
 in_srv iptables-legacy -A INPUT -d 10.0.0.5 -j TARPIT
 in_srv ip6tables-legacy -A INPUT -d fd00::5 -j TARPIT
-# No neighbour probes to ::5 (they would be dropped, and counted).
+# A fixed neighbour for ::5: the counts below stay exact whatever the
+# reachability probes do (passed on by the rule, not counted, anyway).
 ip -n "$CLI" neigh replace fd00::5 dev veth0 nud permanent \
 	lladdr "$(ip -n "$SRV" -br link show veth0 | awk '{ print $3 }')"
 # OUTPUT: the replies from port 135 pass a TARPIT rule there (the rule

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """The honeypot and reset modes on the wire, over IPv4 or IPv6 (by the
 addresses). Runs in the client namespace. Usage:
-modes_wire.py SRC DST HONEYPOT_PORT RESET_PORT"""
+modes_wire.py SRC DST HONEYPOT_PORT RESET_PORT [--flagless-dropped]
+(--flagless-dropped: a firewall in front drops TCP segments without flags,
+as conntrack calls them INVALID; their checks are skipped, saying so.)"""
 
 import random
 import sys
@@ -10,6 +12,7 @@ import sys
 from tcpprobe import ACK, FIN, PSH, RST, SYN, Checks, Prober, show
 
 SRC, DST, HONEYPOT, RESET = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+FLAGLESS_DROPPED = "--flagless-dropped" in sys.argv[5:]
 check = Checks()
 
 
@@ -50,6 +53,9 @@ for name, flags in {"RST": RST, "RST|ACK": RST | ACK, "no flags": 0, "PSH": PSH}
 for name, flags, payload, occupied in [("SYN", SYN, b"", 1), ("FIN", FIN, b"", 1),
                                        ("SYN with 10 bytes", SYN, b"x" * 10, 11),
                                        ("no flags, 3 bytes", 0, b"abc", 3)]:
+    if flags == 0 and FLAGLESS_DROPPED:
+        print(f"SKIP: reset: {name} (the firewall in front drops segments without flags)")
+        continue
     r = p.send(sport + 2, RESET, flags, seq=S, ack=A, payload=payload)
     check(one(r, RST | ACK) and r[0]["seq"] == 0 and r[0]["ack"] == (S + occupied) % 2**32
           and r[0]["window"] == 0,

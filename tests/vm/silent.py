@@ -25,8 +25,11 @@ while (left := end - time.monotonic()) > 0:
     except socket.timeout:
         break
     # IPv4 raw sockets see the IP header, IPv6 ones do not.
+    # Only answers count: echo replies and unreachables (not, say, a
+    # neighbour solicitation of IPv6's reachability probes).
     kind = data[(data[0] & 15) * 4] if v4 else data[0]
-    if src[0] == dst and kind not in (8, 128):
-        answers.append({0: "echo reply", 3: "unreachable", 1: "unreachable", 129: "echo reply"}.get(kind, kind))
+    answer = {0: "echo reply", 3: "unreachable"} if v4 else {129: "echo reply", 1: "unreachable"}
+    if src[0] == dst and kind in answer:
+        answers.append(answer[kind])
 print(f"answers from {dst}: {answers or 'none'}")
 sys.exit(1 if answers else 0)
