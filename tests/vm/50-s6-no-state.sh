@@ -102,7 +102,7 @@ kill "$raw_pid"; wait "$raw_pid" 2>/dev/null
 cat /tmp/raw-hold.out
 raw_held=$(sed -n 's/^held \([0-9]*\) of .*/\1/p' /tmp/raw-hold.out)
 answered=$(sed -n 's/^hold: probe round 2 at [0-9]* s: \([0-9]*\) of .*/\1/p' /tmp/raw-hold.out)
-echo "raw clients: held ${raw_held:-0}/$N, round 2 answered ${answered:-0}; slab objects $objs0 -> $objs1," \
+echo "raw clients: held ${raw_held:-0}/$N, round 2 answered ${answered:-0}; unreclaimable slab objects $objs0 -> $objs1," \
 	"unreclaimable slab $slab0 -> $slab1 kB, per-CPU allocations $pcpu0 -> $pcpu1"
 check "raw clients: all $N connections held and answered (held ${raw_held:-0}, answered ${answered:-0})" \
 	test "${raw_held:-0}" = "$N" -a "${answered:-0}" = "$N"
