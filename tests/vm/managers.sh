@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Helpers of the firewall-manager tests (tests/vm/4[5-9]-*.sh), sourced
+# Helpers of the firewall-manager tests (tests/vm/9[1-5]-*.sh), sourced
 # after lib.sh. The topology: $CLI (10.0.0.1, fd00::1) and $OTHER (10.0.1.1,
 # fd01::1) each on a link of their own to the protected host $SRV (10.0.0.2
 # and fd00::2 on veth0, 10.0.1.2 and fd01::2 on veth1), where real services
